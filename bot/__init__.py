@@ -1,0 +1,1 @@
+"""Vigie: follow a story across the world's press from Telegram."""

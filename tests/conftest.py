@@ -1,0 +1,3 @@
+"""Shared fixtures. Servers live in their own modules and are registered here as plugins."""
+
+pytest_plugins = ["tests.feedserver", "tests.fakebotapi"]
