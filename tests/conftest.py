@@ -1,3 +1,3 @@
 """Shared fixtures. Servers live in their own modules and are registered here as plugins."""
 
-pytest_plugins = ["tests.feedserver", "tests.fakebotapi"]
+pytest_plugins = ["tests.databases", "tests.feedserver", "tests.fakebotapi"]

@@ -1,0 +1,100 @@
+"""The one place that builds Vigie from its settings: database, catalog, matcher, ingestion."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing
+import random
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ProcessPoolExecutor
+from datetime import UTC, datetime
+from functools import cached_property
+
+from sqlalchemy import Engine
+
+from bot.catalog import load_catalog
+from bot.entities import Catalog
+from bot.feedlist import read_feed_list
+from bot.fetch import Fetcher, FetchLimits, make_client
+from bot.ingest import Ingestor
+from bot.matching import Matcher
+from bot.settings import Settings
+from storage.db import make_engine, upgrade
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class RedactToken(logging.Filter):
+    """Keeps the bot token out of every log line, whoever logs it (httpx logs request URLs)."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self._token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if self._token in message:
+            record.msg, record.args = message.replace(self._token, "<token>"), None
+        return True
+
+
+def configure_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger().level))
+    if settings.telegram_bot_token is not None:
+        redact = RedactToken(settings.telegram_bot_token.get_secret_value())
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(redact)
+
+
+class App:
+    """Everything Vigie is made of, built lazily from the settings; `clock` is injectable."""
+
+    def __init__(self, settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> None:
+        self.settings = settings
+        self.clock = clock
+
+    @cached_property
+    def engine(self) -> Engine:
+        engine = make_engine(self.settings.database_url)
+        upgrade(engine)
+        return engine
+
+    @cached_property
+    def catalog(self) -> Catalog:
+        return load_catalog(self.settings.entities_file)
+
+    @cached_property
+    def matcher(self) -> Matcher:
+        return Matcher(self.catalog)
+
+    @cached_property
+    def listed_feeds(self) -> list[str]:
+        return read_feed_list(self.settings.feeds_file)
+
+    @contextlib.asynccontextmanager
+    async def ingestor(
+        self, limits: FetchLimits | None = None, *, rng: random.Random | None = None
+    ) -> AsyncIterator[Ingestor]:
+        """An Ingestor with its HTTP client and parse pool, closed on exit."""
+        limits = limits or FetchLimits()
+        pool = ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn"))
+        try:
+            async with make_client(limits) as client:
+                yield Ingestor(
+                    engine=self.engine,
+                    fetcher=Fetcher(client, limits),
+                    matcher=self.matcher,
+                    parse_pool=pool,
+                    listed=self.listed_feeds,
+                    base_interval=self.settings.poll_interval_seconds,
+                    clock=self.clock,
+                    rng=rng,
+                )
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)

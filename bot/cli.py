@@ -1,0 +1,163 @@
+"""Vigie's command line: `python -m bot COMMAND`. Each command parses its arguments, calls the core,
+prints what it got. Bad settings or data files: one line on stderr, exit code 2.
+
+Usage:
+    python -m bot poll-once
+    python -m bot feeds list [--json]
+    python -m bot feeds add URL
+    python -m bot feeds remove URL
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+from datetime import datetime
+
+from bot.app import App, configure_logging
+from bot.catalog import CatalogError
+from bot.feedlist import FeedListError, is_feed_url
+from bot.ingest import FeedReport, Outcome
+from bot.settings import SettingsError, load_settings
+from storage import feeds as feed_store
+from storage.db import session
+from storage.feeds import FeedRow
+
+EXIT_USAGE = 2
+Command = Callable[[App, argparse.Namespace], int]
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def report_line(report: FeedReport) -> str:
+    """One line per feed for poll-once."""
+    if report.outcome is Outcome.ERROR:
+        return f"error      {report.url}  {report.error}"
+    if report.outcome is Outcome.UNCHANGED:
+        return f"unchanged  {report.url}"
+    return f"{len(report.new_story_ids):>4} new   {report.url}"
+
+
+def poll_once(app: App, _args: argparse.Namespace) -> int:
+    """Fetch every configured feed once and store what is new."""
+
+    async def cycle() -> list[FeedReport]:
+        async with app.ingestor() as ingestor:
+            return await ingestor.poll()
+
+    started = time.monotonic()
+    reports = asyncio.run(cycle())
+    for report in reports:
+        print(report_line(report))
+    new = sum(len(r.new_story_ids) for r in reports)
+    errors = sum(r.outcome is Outcome.ERROR for r in reports)
+    unchanged = sum(r.outcome is Outcome.UNCHANGED for r in reports)
+    print(
+        f"total: {len(reports)} feeds, {new} new stories, {unchanged} unchanged, "
+        f"{errors} errors in {time.monotonic() - started:.1f} s"
+    )
+    return 0
+
+
+def feed_json(row: FeedRow) -> str:
+    return json.dumps(
+        {
+            "url": row.url,
+            "title": row.title,
+            "stories": row.stories,
+            "last_ok": _iso(row.last_ok_at),
+            "failures": row.failures,
+            "error": row.last_error,
+            "next_due": _iso(row.next_due_at),
+        },
+        ensure_ascii=False,
+    )
+
+
+def feed_text(row: FeedRow) -> str:
+    from bot.polling import is_broken
+
+    health = "BROKEN" if is_broken(row.failures) else ("failing" if row.failures else "ok")
+    lines = [
+        f"{row.url}",
+        f"    {row.title or '(no title yet)'} · {row.stories} stories · {health}"
+        f" · last ok {_iso(row.last_ok_at) or 'never'} · failures {row.failures}",
+    ]
+    if row.last_error:
+        lines.append(f"    last error: {row.last_error}")
+    return "\n".join(lines)
+
+
+def feeds_list(app: App, args: argparse.Namespace) -> int:
+    """List every polled feed with its health."""
+    with session(app.engine) as s:
+        rows = feed_store.feed_rows(s, app.listed_feeds)
+    for row in rows:
+        print(feed_json(row) if args.json else feed_text(row))
+    return 0
+
+
+def feeds_add(app: App, args: argparse.Namespace) -> int:
+    """Poll URL beside FEEDS_FILE's feeds."""
+    if not is_feed_url(args.url):
+        print(f"not an http(s) URL: {args.url}", file=sys.stderr)
+        return EXIT_USAGE
+    with session(app.engine) as s:
+        added = feed_store.add_feed(s, args.url, app.clock())
+    print(f"added {args.url}" if added else f"already polled: {args.url}")
+    return 0
+
+
+def feeds_remove(app: App, args: argparse.Namespace) -> int:
+    """Stop polling URL; its stories stay."""
+    with session(app.engine) as s:
+        removed = feed_store.remove_feed(s, args.url)
+    print(f"removed {args.url}" if removed else f"not polled: {args.url}")
+    return 0 if removed else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot", description="Vigie: follow a story across the world's press."
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def add(name: str, func: Command, help: str, parent: Any = commands) -> argparse.ArgumentParser:
+        sub: argparse.ArgumentParser = parent.add_parser(name, help=help, description=help)
+        sub.set_defaults(func=func)
+        return sub
+
+    add("poll-once", poll_once, "fetch every configured feed once, store new stories")
+    feeds = add("feeds", _missing_subcommand, "list, add or remove feeds")
+    feed_commands = feeds.add_subparsers(dest="feeds_command", metavar="ACTION")
+    listing = add("list", feeds_list, "each feed with its health and story count", feed_commands)
+    listing.add_argument("--json", action="store_true", help="one JSON object per line")
+    add("add", feeds_add, "poll URL beside FEEDS_FILE's feeds", feed_commands).add_argument("url")
+    add("remove", feeds_remove, "stop polling URL", feed_commands).add_argument("url")
+    return parser
+
+
+def _missing_subcommand(_app: App, _args: argparse.Namespace) -> int:
+    build_parser().parse_args(["feeds", "--help"])
+    return EXIT_USAGE
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        configure_logging(settings)
+        app = App(settings)
+        return int(args.func(app, args))
+    except (SettingsError, FeedListError, CatalogError) as exc:
+        print(f"vigie: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
