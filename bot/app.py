@@ -19,6 +19,7 @@ from bot.feedlist import read_feed_list
 from bot.fetch import Fetcher, FetchLimits, make_client
 from bot.ingest import Ingestor
 from bot.matching import Matcher
+from bot.query import QueryParser
 from bot.settings import Settings
 from storage.db import make_engine, upgrade
 
@@ -72,6 +73,10 @@ class App:
     @cached_property
     def matcher(self) -> Matcher:
         return Matcher(self.catalog)
+
+    @cached_property
+    def query_parser(self) -> QueryParser:
+        return QueryParser(self.catalog)
 
     @cached_property
     def listed_feeds(self) -> list[str]:

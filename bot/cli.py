@@ -6,6 +6,9 @@ Usage:
     python -m bot feeds list [--json]
     python -m bot feeds add URL
     python -m bot feeds remove URL
+    python -m bot latest QUERY... [--limit N] [--json]
+    python -m bot entities search NAME
+    python -m bot rematch
 """
 
 from __future__ import annotations
@@ -16,17 +19,22 @@ import json
 import sys
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
 from datetime import datetime
+from typing import Any
 
 from bot.app import App, configure_logging
 from bot.catalog import CatalogError
+from bot.entities import Catalog
 from bot.feedlist import FeedListError, is_feed_url
-from bot.ingest import FeedReport, Outcome
+from bot.ingest import FeedReport, Outcome, story_matches
+from bot.query import Query, understood
+from bot.search import find
 from bot.settings import SettingsError, load_settings
 from storage import feeds as feed_store
+from storage import stories as story_store
 from storage.db import session
 from storage.feeds import FeedRow
+from storage.search import Hit
 
 EXIT_USAGE = 2
 Command = Callable[[App, argparse.Namespace], int]
@@ -123,6 +131,94 @@ def feeds_remove(app: App, args: argparse.Namespace) -> int:
     return 0 if removed else 1
 
 
+def understanding_line(query: Query, catalog: Catalog) -> str:
+    """ "kim → Kim Jong-un, Kim Yo-jong · putin → Vladimir Putin" """
+    return " · ".join(
+        f"{typed} → {', '.join(names)}" for typed, names in understood(query, catalog)
+    )
+
+
+def hit_json(hit: Hit) -> str:
+    return json.dumps(
+        {
+            "url": hit.link,
+            "title": hit.title,
+            "published": hit.published.isoformat(),
+            "feed": hit.feed_url,
+            "source": hit.feed_title,
+            "entities": list(hit.entity_ids),
+            "other_sources": [s.feed_url for s in hit.other_sources],
+        },
+        ensure_ascii=False,
+    )
+
+
+def hit_text(hit: Hit) -> str:
+    others = f" · +{len(hit.other_sources)} other sources" if hit.other_sources else ""
+    when = hit.published.strftime("%Y-%m-%d %H:%M UTC")
+    return (
+        f"{hit.title}\n    {hit.feed_title or hit.feed_url} · {when}{others}\n    {hit.link or ''}"
+    )
+
+
+def latest(app: App, args: argparse.Namespace) -> int:
+    """Print the newest stories matching the query; how it was understood goes to stderr."""
+    text = " ".join(args.query)
+    with session(app.engine) as s:
+        results = find(s, app.query_parser, text, limit=args.limit)
+    if results.query.empty:
+        print("nothing to search for in that query", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"query: {understanding_line(results.query, app.catalog)}", file=sys.stderr)
+    for word, ids in results.query.suggestions.items():
+        names = ", ".join(app.catalog.entities[i].name("en") for i in ids)
+        if not results.hits:
+            print(f"did you mean {names} (for {word!r})?", file=sys.stderr)
+    for hit in results.hits:
+        print(hit_json(hit) if args.json else hit_text(hit))
+    return 0
+
+
+def entities_search(app: App, args: argparse.Namespace) -> int:
+    """Show which entities a name resolves to, with their aliases."""
+    ids = app.query_parser.lookup(args.name)
+    if not ids:
+        close = app.query_parser.suggest(args.name)
+        hint = ", ".join(app.catalog.entities[i].name("en") for i in close)
+        print(f"no entity is called {args.name!r}" + (f"; did you mean {hint}?" if hint else ""))
+        return 1
+    for entity_id in sorted(ids):
+        entity = app.catalog.entities[entity_id]
+        print(f"{entity.id} ({entity.kind}): {entity.name('en')}")
+        for lang, name in sorted(entity.names.items()):
+            print(f"    name [{lang}] {name}")
+        for alias in entity.aliases:
+            flags = [
+                f
+                for f, on in (("case-sensitive", alias.case_sensitive), ("weak", alias.weak))
+                if on
+            ]
+            print(
+                f"    alias [{alias.lang}] {alias.text}"
+                + (f" ({', '.join(flags)})" if flags else "")
+            )
+    return 0
+
+
+def rematch(app: App, _args: argparse.Namespace) -> int:
+    """Recompute every stored story's mentions and topics with the current catalog."""
+    total = 0
+    with session(app.engine) as s:
+        for batch in story_store.iter_stories(s):
+            for story in batch:
+                matches = story_matches(app.matcher, story.title, story.summary)
+                story_store.replace_matches(s, story, matches)
+            s.commit()
+            total += len(batch)
+    print(f"rematched {total} stories")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m bot", description="Vigie: follow a story across the world's press."
@@ -141,11 +237,21 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--json", action="store_true", help="one JSON object per line")
     add("add", feeds_add, "poll URL beside FEEDS_FILE's feeds", feed_commands).add_argument("url")
     add("remove", feeds_remove, "stop polling URL", feed_commands).add_argument("url")
+    latest_parser = add("latest", latest, "the newest stories matching a query")
+    latest_parser.add_argument("query", nargs="+", help='e.g. kim putin, "north korea" -trump')
+    latest_parser.add_argument("--limit", type=int, default=10, help="how many (default 10)")
+    latest_parser.add_argument("--json", action="store_true", help="one JSON object per story")
+    entities = add("entities", _missing_subcommand, "look up the entity catalog")
+    entity_commands = entities.add_subparsers(dest="entities_command", metavar="ACTION")
+    add("search", entities_search, "which entity a name resolves to", entity_commands).add_argument(
+        "name"
+    )
+    add("rematch", rematch, "recompute stored stories' entities after a catalog change")
     return parser
 
 
-def _missing_subcommand(_app: App, _args: argparse.Namespace) -> int:
-    build_parser().parse_args(["feeds", "--help"])
+def _missing_subcommand(_app: App, args: argparse.Namespace) -> int:
+    build_parser().parse_args([args.command, "--help"])
     return EXIT_USAGE
 
 

@@ -21,7 +21,7 @@ from sqlmodel import Session
 from bot import polling
 from bot.fetch import Fetcher
 from bot.matching import Matcher
-from bot.model import FetchResult, FetchStatus, ParsedFeed, ParseError, ParsedStory, Validators
+from bot.model import FetchResult, FetchStatus, ParsedFeed, ParseError, Validators
 from bot.parse import parse_feed
 from bot.text import normalize_title_key
 from storage import feeds as feed_store
@@ -49,9 +49,9 @@ class FeedReport:
     elapsed: float = 0.0
 
 
-def story_matches(matcher: Matcher, story: ParsedStory) -> story_store.StoryMatches:
+def story_matches(matcher: Matcher, title: str, summary: str) -> story_store.StoryMatches:
     """The matcher's result in the shape storage keeps: entity -> seen in the title; topics."""
-    result = matcher.match(story.title, story.summary)
+    result = matcher.match(title, summary)
     entities: dict[str, bool] = {}
     for mention in result.mentions:
         entities[mention.entity_id] = entities.get(mention.entity_id, False) or mention.in_title
@@ -139,14 +139,17 @@ class Ingestor:
                         story_store.IncomingStory(
                             story=s,
                             title_key=normalize_title_key(s.title),
-                            matches=story_matches(self._matcher, s),
+                            matches=story_matches(self._matcher, s.title, s.summary),
                         )
                         for s in parsed.stories
                     ]
                     new_ids = story_store.insert_stories(session, feed.id, incoming, now)
                     row.title = (parsed.title or row.title or "")[:500] or None
                 nxt = polling.after_success(
-                    now=now, base=self._base, interval=row.interval_seconds, new_stories=len(new_ids)
+                    now=now,
+                    base=self._base,
+                    interval=row.interval_seconds,
+                    new_stories=len(new_ids),
                 )
                 row.last_ok_at, row.last_error = now, None
                 row.etag = fetched.validators.etag

@@ -6,8 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select, update
-from sqlmodel import Session
+from sqlalchemy import ColumnElement, func, or_, update
+from sqlmodel import Session, col, select
 
 from storage.tables import Feed, Story
 
@@ -31,24 +31,26 @@ def sync_listed(session: Session, urls: Iterable[str], now: datetime) -> None:
     wanted = set(urls)
     if not wanted:
         return
-    known = set(session.scalars(select(Feed.url).where(Feed.url.in_(wanted))))  # type: ignore[attr-defined]
+    known = set(session.exec(select(Feed.url).where(col(Feed.url).in_(wanted))))
     for url in sorted(wanted - known):
         session.add(Feed(url=url, created_at=now))
     session.commit()
 
 
-def _active(listed: Iterable[str]) -> object:
-    return (Feed.removed == False) & or_(Feed.added == True, Feed.url.in_(set(listed)))  # type: ignore[attr-defined]  # noqa: E712
+def _active(listed: Iterable[str]) -> ColumnElement[bool]:
+    return col(Feed.removed).is_(False) & or_(
+        col(Feed.added).is_(True), col(Feed.url).in_(set(listed))
+    )
 
 
 def active_feeds(session: Session, listed: Iterable[str]) -> list[Feed]:
     """The feeds to poll: those listed in FEEDS_FILE or added by hand, minus removed ones."""
-    return list(session.scalars(select(Feed).where(_active(listed)).order_by(Feed.id)))  # type: ignore[arg-type]
+    return list(session.exec(select(Feed).where(_active(listed)).order_by(col(Feed.id))))
 
 
 def add_feed(session: Session, url: str, now: datetime) -> bool:
     """Keep `url` polled beside FEEDS_FILE's; False when it already was."""
-    feed = session.scalars(select(Feed).where(Feed.url == url)).first()
+    feed = session.exec(select(Feed).where(Feed.url == url)).first()
     if feed is None:
         session.add(Feed(url=url, added=True, created_at=now))
     elif feed.added and not feed.removed:
@@ -62,7 +64,9 @@ def add_feed(session: Session, url: str, now: datetime) -> bool:
 def remove_feed(session: Session, url: str) -> bool:
     """Stop polling `url` (even when FEEDS_FILE lists it); its stories stay. False if unknown."""
     result = session.execute(
-        update(Feed).where(Feed.url == url, Feed.removed == False).values(removed=True, added=False)  # noqa: E712
+        update(Feed)
+        .where(col(Feed.url) == url, col(Feed.removed).is_(False))
+        .values(removed=True, added=False)
     )
     session.commit()
     return bool(result.rowcount)  # type: ignore[attr-defined]
@@ -71,13 +75,13 @@ def remove_feed(session: Session, url: str) -> bool:
 def feed_rows(session: Session, listed: Iterable[str]) -> list[FeedRow]:
     """Every polled feed with its story count, in the order they were first seen."""
     counts = (
-        select(Story.feed_id, func.count().label("n")).group_by(Story.feed_id).subquery()  # type: ignore[arg-type]
+        select(col(Story.feed_id), func.count().label("n")).group_by(col(Story.feed_id)).subquery()
     )
     query = (
         select(Feed, func.coalesce(counts.c.n, 0))
         .outerjoin(counts, counts.c.feed_id == Feed.id)
-        .where(_active(listed))  # type: ignore[arg-type]
-        .order_by(Feed.id)
+        .where(_active(listed))
+        .order_by(col(Feed.id))
     )
     return [
         FeedRow(

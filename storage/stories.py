@@ -7,9 +7,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from bot.model import ParsedStory
 from storage.tables import Cluster, Mention, Story, TopicMatch
@@ -62,19 +62,19 @@ def _cluster_for(session: Session, story: ParsedStory, title_key: str, now: date
     """The event this story reports: same canonical link, or same title within 48 h; else a new one."""
     found = None
     if story.link:
-        found = session.scalars(
+        found = session.exec(
             select(Story.cluster_id)
-            .where(Story.link == story.link, Story.cluster_id.is_not(None))  # type: ignore[union-attr]
+            .where(Story.link == story.link, col(Story.cluster_id).is_not(None))
             .limit(1)
         ).first()
     if found is None and len(title_key) >= MIN_TITLE_KEY:
-        found = session.scalars(
+        found = session.exec(
             select(Story.cluster_id)
             .where(
                 Story.title_key == title_key,
-                Story.published_at >= story.published - SAME_EVENT_WINDOW,
-                Story.published_at <= story.published + SAME_EVENT_WINDOW,
-                Story.cluster_id.is_not(None),  # type: ignore[union-attr]
+                col(Story.published_at) >= story.published - SAME_EVENT_WINDOW,
+                col(Story.published_at) <= story.published + SAME_EVENT_WINDOW,
+                col(Story.cluster_id).is_not(None),
             )
             .limit(1)
         ).first()
@@ -145,8 +145,8 @@ def iter_stories(session: Session, batch: int = 1000) -> Iterator[list[Story]]:
     last = 0
     while True:
         rows = list(
-            session.scalars(
-                select(Story).where(Story.id > last).order_by(Story.id).limit(batch)  # type: ignore[arg-type, operator]
+            session.exec(
+                select(Story).where(col(Story.id) > last).order_by(col(Story.id)).limit(batch)
             )
         )
         if not rows:
@@ -158,6 +158,6 @@ def iter_stories(session: Session, batch: int = 1000) -> Iterator[list[Story]]:
 def replace_matches(session: Session, story: Story, matches: StoryMatches) -> None:
     """Swap a stored story's mentions and topic matches for new ones (no commit)."""
     assert story.id is not None
-    session.execute(delete(Mention).where(Mention.story_id == story.id))  # type: ignore[arg-type]
-    session.execute(delete(TopicMatch).where(TopicMatch.story_id == story.id))  # type: ignore[arg-type]
+    session.execute(delete(Mention).where(col(Mention.story_id) == story.id))
+    session.execute(delete(TopicMatch).where(col(TopicMatch.story_id) == story.id))
     _store_matches(session, story.id, story.published_at, matches)

@@ -11,7 +11,7 @@ from storage.types import UTCDateTime
 
 
 def _when(*, nullable: bool = True, index: bool = False) -> datetime | None:
-    return Field(default=None, sa_type=UTCDateTime, nullable=nullable, index=index)  # type: ignore[no-any-return]
+    return Field(default=None, sa_type=UTCDateTime, nullable=nullable, index=index)
 
 
 class Feed(SQLModel, table=True):

@@ -1,0 +1,218 @@
+"""Finding stories: every condition met, none excluded, newest first, one story per event.
+
+The walk is index-backed: it starts from the mentions index of the rarest entity condition
+(entity, published_at), newest first, and probes the other conditions per candidate by primary
+key, so its cost follows the matches it returns, not the number of stories stored. A query of
+keywords alone starts from the full-text index instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy import ColumnElement, and_, exists, func, literal, not_, or_, select, text
+from sqlmodel import Session, col
+
+from storage.tables import Feed, Mention, Story, TopicMatch
+
+Kind = Literal["entities", "topics", "keyword"]
+COUNT_CAP = 20_000  # beyond this, a condition is "common" and its exact count does not matter
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """One alternative of a clause: any of some entities, any of some topics, or a keyword."""
+
+    kind: Kind
+    ids: frozenset[str] = frozenset()
+    keyword: str = ""
+
+
+Clause = Sequence[Condition]  # satisfied when any of its conditions is
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    feed_url: str
+    feed_title: str | None
+    link: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A story found, with its feed, its entities and the other sources of its event."""
+
+    story_id: int
+    title: str
+    summary: str
+    link: str | None
+    published: datetime
+    feed_url: str
+    feed_title: str | None
+    cluster_id: int | None
+    entity_ids: tuple[str, ...]
+    other_sources: tuple[Source, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    hits: tuple[Hit, ...]
+    next_cursor: tuple[datetime, int] | None  # pass back as `before` for the next page
+
+
+def _keyword_ids(session: Session, keyword: str) -> Any:
+    """A selectable of story ids whose title or summary contains the keyword (phrase)."""
+    if session.get_bind().dialect.name == "sqlite":
+        phrase = '"' + keyword.replace('"', '""') + '"'
+        return text("SELECT rowid FROM stories_fts WHERE stories_fts MATCH :q").bindparams(q=phrase)
+    document = func.to_tsvector("simple", Story.title + " " + Story.summary)
+    return select(col(Story.id)).where(document.op("@@")(func.phraseto_tsquery("simple", keyword)))
+
+
+def _condition(session: Session, condition: Condition, story_id: Any) -> ColumnElement[bool]:
+    if condition.kind == "entities":
+        return exists().where(
+            col(Mention.story_id) == story_id,
+            col(Mention.entity_id).in_(sorted(condition.ids)),
+        )
+    if condition.kind == "topics":
+        return exists().where(
+            col(TopicMatch.story_id) == story_id,
+            col(TopicMatch.topic_id).in_(sorted(condition.ids)),
+        )
+    return story_id.in_(_keyword_ids(session, condition.keyword))
+
+
+def _clause(session: Session, clause: Clause, story_id: Any) -> ColumnElement[bool]:
+    return or_(*(_condition(session, c, story_id) for c in clause))
+
+
+def _frequency(session: Session, clause: Clause) -> int:
+    """How many stories a pure entity/topic clause covers, counted up to COUNT_CAP."""
+    total = 0
+    for c in clause:
+        table: Any = Mention if c.kind == "entities" else TopicMatch
+        column = table.entity_id if c.kind == "entities" else table.topic_id
+        capped = select(literal(1)).where(column.in_(sorted(c.ids))).limit(COUNT_CAP).subquery()
+        total += session.scalar(select(func.count()).select_from(capped)) or 0
+    return total
+
+
+def _driver(session: Session, clauses: Sequence[Clause]) -> int | None:
+    """The index of the rarest clause made of a single entity or topic condition, if any."""
+    candidates = [
+        i for i, c in enumerate(clauses) if len(c) == 1 and c[0].kind in ("entities", "topics")
+    ]
+    if not candidates:
+        return None
+    return min(candidates, key=lambda i: _frequency(session, clauses[i]))
+
+
+def search(
+    session: Session,
+    clauses: Sequence[Clause],
+    excluded: Sequence[Condition] = (),
+    *,
+    limit: int = 5,
+    before: tuple[datetime, int] | None = None,
+) -> Page:
+    """Up to `limit` events matching every clause, newest first, starting strictly before `before`."""
+    if not clauses:
+        return Page((), None)
+    driver = _driver(session, clauses)
+    if driver is not None:
+        condition = clauses[driver][0]
+        table: Any = Mention if condition.kind == "entities" else TopicMatch
+        key = table.entity_id if condition.kind == "entities" else table.topic_id
+        story_id, published = table.story_id, table.published_at
+        base = select(story_id, published).where(key.in_(sorted(condition.ids))).distinct()
+        rest = [c for i, c in enumerate(clauses) if i != driver]
+    else:
+        story_id, published = col(Story.id), col(Story.published_at)
+        base = select(story_id, published)
+        rest = list(clauses)
+    filters = [_clause(session, c, story_id) for c in rest]
+    filters += [not_(_condition(session, c, story_id)) for c in excluded]
+    seen_clusters: set[int] = set()
+    hits: list[Hit] = []
+    cursor = before
+    batch = max(limit * 3, 10)
+    while len(hits) < limit:
+        page_filters = list(filters)
+        if cursor is not None:
+            page_filters.append(
+                or_(published < cursor[0], and_(published == cursor[0], story_id < cursor[1]))
+            )
+        rows = session.execute(
+            base.where(*page_filters).order_by(published.desc(), story_id.desc()).limit(batch)
+        ).all()
+        for row_id, row_published in rows:
+            cursor = (row_published, row_id)
+            hit = _hydrate(session, [row_id])[0]
+            if hit.cluster_id is not None and hit.cluster_id in seen_clusters:
+                continue
+            if hit.cluster_id is not None:
+                seen_clusters.add(hit.cluster_id)
+            hits.append(hit)
+            if len(hits) == limit:
+                break
+        if len(rows) < batch and len(hits) < limit:
+            return Page(tuple(hits), None)
+    return Page(tuple(hits), cursor)
+
+
+def _hydrate(session: Session, ids: Sequence[int]) -> list[Hit]:
+    """Full hits for story ids: story, feed, entities and the event's other sources."""
+    rows = session.execute(
+        select(Story, col(Feed.url), col(Feed.title))
+        .join(Feed, col(Feed.id) == col(Story.feed_id))
+        .where(col(Story.id).in_(ids))
+    ).all()
+    entities: dict[int, list[str]] = {}
+    for sid, eid in session.execute(
+        select(col(Mention.story_id), col(Mention.entity_id))
+        .where(col(Mention.story_id).in_(ids))
+        .order_by(col(Mention.entity_id))
+    ):
+        entities.setdefault(sid, []).append(eid)
+    clusters = {story.cluster_id for story, _, _ in rows if story.cluster_id is not None}
+    others: dict[int, list[tuple[int, Source]]] = {}
+    if clusters:
+        for sid, cid, link, url, title in session.execute(
+            select(
+                col(Story.id),
+                col(Story.cluster_id),
+                col(Story.link),
+                col(Feed.url),
+                col(Feed.title),
+            )
+            .join(Feed, col(Feed.id) == col(Story.feed_id))
+            .where(col(Story.cluster_id).in_(clusters))
+            .order_by(col(Story.published_at))
+        ):
+            others.setdefault(cid, []).append((sid, Source(url, title, link)))
+    by_id = {}
+    for story, url, title in rows:
+        assert story.id is not None
+        seen_feeds = {url}
+        sources = []
+        for sid, source in others.get(story.cluster_id or -1, []):
+            if sid != story.id and source.feed_url not in seen_feeds:
+                seen_feeds.add(source.feed_url)
+                sources.append(source)
+        by_id[story.id] = Hit(
+            story_id=story.id,
+            title=story.title,
+            summary=story.summary,
+            link=story.link,
+            published=story.published_at,
+            feed_url=url,
+            feed_title=title,
+            cluster_id=story.cluster_id,
+            entity_ids=tuple(entities.get(story.id, [])),
+            other_sources=tuple(sources),
+        )
+    return [by_id[i] for i in ids if i in by_id]
