@@ -54,6 +54,7 @@ class Hit:
     feed_title: str | None
     cluster_id: int | None
     entity_ids: tuple[str, ...]
+    title_entity_ids: tuple[str, ...]  # the entities named in the title itself
     other_sources: tuple[Source, ...]
 
 
@@ -172,12 +173,15 @@ def _hydrate(session: Session, ids: Sequence[int]) -> list[Hit]:
         .where(col(Story.id).in_(ids))
     ).all()
     entities: dict[int, list[str]] = {}
-    for sid, eid in session.execute(
-        select(col(Mention.story_id), col(Mention.entity_id))
+    in_title: dict[int, list[str]] = {}
+    for sid, eid, title_mention in session.execute(
+        select(col(Mention.story_id), col(Mention.entity_id), col(Mention.in_title))
         .where(col(Mention.story_id).in_(ids))
         .order_by(col(Mention.entity_id))
     ):
         entities.setdefault(sid, []).append(eid)
+        if title_mention:
+            in_title.setdefault(sid, []).append(eid)
     clusters = {story.cluster_id for story, _, _ in rows if story.cluster_id is not None}
     others: dict[int, list[tuple[int, Source]]] = {}
     if clusters:
@@ -213,6 +217,7 @@ def _hydrate(session: Session, ids: Sequence[int]) -> list[Hit]:
             feed_title=title,
             cluster_id=story.cluster_id,
             entity_ids=tuple(entities.get(story.id, [])),
+            title_entity_ids=tuple(in_title.get(story.id, [])),
             other_sources=tuple(sources),
         )
     return [by_id[i] for i in ids if i in by_id]
