@@ -8,9 +8,9 @@ keywords alone starts from the full-text index instead.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, and_, exists, func, literal, not_, or_, select, text
@@ -19,7 +19,8 @@ from sqlmodel import Session, col
 from storage.tables import Feed, Mention, Story, TopicMatch
 
 Kind = Literal["entities", "topics", "keyword"]
-COUNT_CAP = 20_000  # beyond this, a condition is "common" and its exact count does not matter
+COUNT_CAP = 20_000
+BACKDATED = timedelta(days=7)  # how far before its arrival a story may claim to be published  # beyond this, a condition is "common" and its exact count does not matter
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,8 +120,13 @@ def search(
     *,
     limit: int = 5,
     before: tuple[datetime, int] | None = None,
+    first_seen: tuple[datetime, datetime] | None = None,
+    story_ids: Collection[int] | None = None,
 ) -> Page:
-    """Up to `limit` events matching every clause, newest first, starting strictly before `before`."""
+    """Up to `limit` events matching every clause, newest first, starting strictly before `before`.
+
+    `first_seen` keeps stories that arrived in (start, end]; `story_ids` keeps only those stories.
+    """
     if not clauses:
         return Page((), None)
     driver = _driver(session, clauses)
@@ -137,6 +143,17 @@ def search(
         rest = list(clauses)
     filters = [_clause(session, c, story_id) for c in rest]
     filters += [not_(_condition(session, c, story_id)) for c in excluded]
+    if story_ids is not None:
+        filters.append(story_id.in_(sorted(story_ids)))
+    if first_seen is not None:
+        start, end = first_seen
+        # Stories arrive after they are published: bound the walk on the indexed column too.
+        filters.append(published > start - BACKDATED)
+        window = (col(Story.first_seen_at) > start, col(Story.first_seen_at) <= end)
+        if driver is None:
+            filters.extend(window)
+        else:
+            filters.append(exists().where(col(Story.id) == story_id, *window))
     seen_clusters: set[int] = set()
     hits: list[Hit] = []
     cursor = before

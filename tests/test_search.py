@@ -1,0 +1,161 @@
+"""Finding stories by entities, topics and keywords, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+
+from bot.model import ParsedStory
+from storage import feeds as feed_store
+from storage.db import session
+from storage.search import Condition, search
+from storage.stories import IncomingStory, StoryMatches, insert_stories
+
+T0 = datetime(2023, 9, 13, 8, 0, tzinfo=UTC)
+PUTIN = Condition("entities", ids=frozenset({"vladimir-putin"}))
+KIM = Condition("entities", ids=frozenset({"kim-jong-un", "kim-yo-jong"}))
+TRUMP = Condition("entities", ids=frozenset({"donald-trump"}))
+
+
+def store(
+    engine: Engine,
+    feed_url: str,
+    rows: list[tuple[str, dict[str, bool], int]],
+    *,
+    seen: datetime = T0,
+) -> list[int]:
+    """Store stories (title, entities, hours after T0) in one feed; their ids."""
+    with session(engine) as s:
+        feed_store.add_feed(s, feed_url, T0)
+        feed = next(f for f in feed_store.active_feeds(s, []) if f.url == feed_url)
+        assert feed.id is not None
+        items = [
+            IncomingStory(
+                story=ParsedStory(
+                    guid=f"{feed_url}#{title}",
+                    link=f"https://news.example/{title.replace(' ', '-')}",
+                    title=title,
+                    summary=f"About {title}.",
+                    published=T0 + timedelta(hours=hours),
+                    language="en",
+                ),
+                title_key=title.casefold(),
+                matches=StoryMatches(entities=entities),
+            )
+            for title, entities, hours in rows
+        ]
+        return insert_stories(s, feed.id, items, seen)
+
+
+@pytest.fixture
+def news(engine: Engine) -> Engine:
+    """A small archive: Putin and Kim together, each alone, and Trump with Putin."""
+    store(
+        engine,
+        "https://a.example/rss",
+        [
+            ("putin kim summit", {"vladimir-putin": True, "kim-jong-un": True}, 1),
+            ("putin alone", {"vladimir-putin": True}, 2),
+            ("kim sister statement", {"kim-yo-jong": True, "vladimir-putin": False}, 3),
+            ("trump calls putin", {"donald-trump": True, "vladimir-putin": True}, 4),
+            ("weather in paris", {}, 5),
+        ],
+    )
+    return engine
+
+
+def titles(
+    engine: Engine, clauses: list[list[Condition]], excluded: Sequence[Condition] = (), **kw: Any
+) -> list[str]:
+    engine: Engine, clauses: list[list[Condition]], excluded: list[Condition] = (), **kw: object
+) -> list[str]:  # type: ignore[assignment]
+    with session(engine) as s:
+        return [h.title for h in search(s, clauses, excluded, **kw).hits]
+
+
+def test_every_clause_must_match_newest_first(news: Engine) -> None:
+    """Putin AND (either Kim) finds both stories, newest first."""
+    assert titles(news, [[PUTIN], [KIM]]) == ["kim sister statement", "putin kim summit"]
+
+
+def test_or_within_a_clause(news: Engine) -> None:
+    """A clause is satisfied by any of its conditions."""
+    assert titles(news, [[KIM, TRUMP]]) == [
+        "trump calls putin",
+        "kim sister statement",
+        "putin kim summit",
+    ]
+
+
+def test_exclusion(news: Engine) -> None:
+    """An excluded entity removes its stories."""
+    assert "trump calls putin" not in titles(news, [[PUTIN]], [TRUMP])
+
+
+def test_keyword_search(news: Engine) -> None:
+    """A word no entity names is found in titles and summaries."""
+    assert titles(news, [[Condition("keyword", keyword="weather")]]) == ["weather in paris"]
+
+
+def test_keyword_with_entity(news: Engine) -> None:
+    """Keywords and entities combine."""
+    assert titles(news, [[PUTIN], [Condition("keyword", keyword="summit")]]) == ["putin kim summit"]
+
+
+def test_paging_continues_where_it_stopped(news: Engine) -> None:
+    """The cursor of a page starts the next one, without overlap."""
+    with session(news) as s:
+        first = search(s, [[PUTIN]], limit=2)
+        assert first.next_cursor is not None
+        second = search(s, [[PUTIN]], limit=2, before=first.next_cursor)
+    assert [h.title for h in first.hits] == ["trump calls putin", "kim sister statement"]
+    assert [h.title for h in second.hits] == ["putin alone", "putin kim summit"]
+
+
+def test_last_page_has_no_cursor(news: Engine) -> None:
+    """When nothing is left, the page says so."""
+    with session(news) as s:
+        assert search(s, [[KIM]], limit=10).next_cursor is None
+
+
+def test_one_line_per_event_with_other_sources(news: Engine) -> None:
+    """The same article in another feed is one hit with one other source."""
+    store(
+        news,
+        "https://b.example/rss",
+        [("putin kim summit", {"vladimir-putin": True, "kim-jong-un": True}, 1)],
+    )
+    with session(news) as s:
+        hits = search(s, [[PUTIN], [KIM]], limit=10).hits
+    summit = [h for h in hits if h.title == "putin kim summit"]
+    assert len(summit) == 1
+    assert len(summit[0].other_sources) == 1
+
+
+def test_hits_carry_title_entities(news: Engine) -> None:
+    """A hit knows which entities its title names."""
+    with session(news) as s:
+        hit = search(s, [[KIM]], limit=1).hits[0]
+    assert hit.title == "kim sister statement"
+    assert hit.title_entity_ids == ("kim-yo-jong",)
+    assert set(hit.entity_ids) == {"kim-yo-jong", "vladimir-putin"}
+
+
+def test_first_seen_window(news: Engine) -> None:
+    """Only stories that arrived in the window are found."""
+    later = T0 + timedelta(days=1)
+    store(
+        news, "https://c.example/rss", [("putin again", {"vladimir-putin": True}, 20)], seen=later
+    )
+    found = titles(news, [[PUTIN]], first_seen=(T0, later), limit=10)
+    assert found == ["putin again"]
+
+
+def test_only_given_story_ids(news: Engine) -> None:
+    """Restricting to new story ids finds only those."""
+    ids = store(news, "https://c.example/rss", [("putin new", {"vladimir-putin": True}, 30)])
+    assert titles(news, [[PUTIN]], story_ids=ids, limit=10) == ["putin new"]
