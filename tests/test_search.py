@@ -71,8 +71,6 @@ def news(engine: Engine) -> Engine:
 def titles(
     engine: Engine, clauses: list[list[Condition]], excluded: Sequence[Condition] = (), **kw: Any
 ) -> list[str]:
-    engine: Engine, clauses: list[list[Condition]], excluded: list[Condition] = (), **kw: object
-) -> list[str]:  # type: ignore[assignment]
     with session(engine) as s:
         return [h.title for h in search(s, clauses, excluded, **kw).hits]
 
