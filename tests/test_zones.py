@@ -1,0 +1,51 @@
+"""Time zones as people type them."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.zones import resolve_zone
+
+COUNTRIES = {"france": "FR", "japon": "JP", "united states": "US"}
+
+
+def countries(name: str) -> frozenset[str]:
+    code = COUNTRIES.get(name.strip().lower())
+    return frozenset({code}) if code else frozenset()
+
+
+@pytest.mark.parametrize(
+    ("typed", "zone"),
+    [
+        ("Europe/Paris", "Europe/Paris"),
+        ("europe/paris", "Europe/Paris"),
+        ("Paris", "Europe/Paris"),
+        ("new york", "America/New_York"),
+        ("Tokyo", "Asia/Tokyo"),
+        ("France", "Europe/Paris"),
+        ("Japon", "Asia/Tokyo"),
+        ("UTC", "UTC"),
+    ],
+)
+def test_names_resolve_to_one_zone(typed: str, zone: str) -> None:
+    """IANA names, cities and single-zone countries give their zone."""
+    assert resolve_zone(typed, countries).zone == zone
+
+
+def test_country_with_many_zones_suggests() -> None:
+    """A country with several zones is not guessed; its zones are suggested."""
+    answer = resolve_zone("United States", countries)
+    assert answer.zone is None
+    assert answer.suggestions
+
+
+def test_near_miss_is_suggested() -> None:
+    """A misspelt zone suggests the close one."""
+    answer = resolve_zone("Europe/Pariss", countries)
+    assert answer.zone is None
+    assert "Europe/Paris" in answer.suggestions
+
+
+def test_nonsense_gives_nothing() -> None:
+    """Text that is no zone gives no zone."""
+    assert resolve_zone("zzzz", countries).zone is None
