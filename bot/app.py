@@ -13,7 +13,10 @@ from functools import cached_property
 
 from sqlalchemy import Engine
 
+from bot.admin import Admin
+from bot.alerts import Alerts
 from bot.catalog import load_catalog
+from bot.digests import Digests
 from bot.entities import Catalog
 from bot.feedlist import read_feed_list
 from bot.fetch import Fetcher, FetchLimits, make_client
@@ -21,6 +24,7 @@ from bot.ingest import Ingestor
 from bot.matching import Matcher
 from bot.query import QueryParser
 from bot.settings import Settings
+from bot.subscribers import Defaults, Subscribers
 from storage.db import make_engine, upgrade
 
 
@@ -81,6 +85,30 @@ class App:
     @cached_property
     def listed_feeds(self) -> list[str]:
         return read_feed_list(self.settings.feeds_file)
+
+    @cached_property
+    def admin(self) -> Admin:
+        return Admin(self.engine, self.listed_feeds, self.clock)
+
+    @cached_property
+    def subscribers(self) -> Subscribers:
+        defaults = Defaults(
+            tz=self.settings.default_timezone,
+            digest_time=self.settings.digest_time.strftime("%H:%M"),
+        )
+        return Subscribers(self.engine, self.query_parser, self.catalog, defaults, self.clock)
+
+    @cached_property
+    def digests(self) -> Digests:
+        return Digests(self.engine, self.query_parser, self.clock)
+
+    @cached_property
+    def alerts(self) -> Alerts:
+        return Alerts(self.engine, self.query_parser, self.clock)
+
+    def is_admin(self, *ids: int | None) -> bool:
+        """Whether any of these chat or user ids is in ADMIN_CHAT_IDS."""
+        return any(i in self.settings.admin_chat_ids for i in ids if i is not None)
 
     @contextlib.asynccontextmanager
     async def ingestor(

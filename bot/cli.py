@@ -2,6 +2,7 @@
 prints what it got. Bad settings or data files: one line on stderr, exit code 2.
 
 Usage:
+    python -m bot run
     python -m bot poll-once
     python -m bot feeds list [--json]
     python -m bot feeds add URL
@@ -16,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -24,13 +26,11 @@ from typing import Any
 
 from bot.app import App, configure_logging
 from bot.catalog import CatalogError
-from bot.entities import Catalog
-from bot.feedlist import FeedListError, is_feed_url
+from bot.feedlist import FeedListError
 from bot.ingest import FeedReport, Outcome, story_matches
-from bot.query import Query, understood
+from bot.query import describe
 from bot.search import find
 from bot.settings import SettingsError, load_settings
-from storage import feeds as feed_store
 from storage import stories as story_store
 from storage.db import session
 from storage.feeds import FeedRow
@@ -105,37 +105,26 @@ def feed_text(row: FeedRow) -> str:
 
 def feeds_list(app: App, args: argparse.Namespace) -> int:
     """List every polled feed with its health."""
-    with session(app.engine) as s:
-        rows = feed_store.feed_rows(s, app.listed_feeds)
-    for row in rows:
+    for row in app.admin.feeds():
         print(feed_json(row) if args.json else feed_text(row))
     return 0
 
 
 def feeds_add(app: App, args: argparse.Namespace) -> int:
     """Poll URL beside FEEDS_FILE's feeds."""
-    if not is_feed_url(args.url):
+    added = app.admin.add_feed(args.url)
+    if added is None:
         print(f"not an http(s) URL: {args.url}", file=sys.stderr)
         return EXIT_USAGE
-    with session(app.engine) as s:
-        added = feed_store.add_feed(s, args.url, app.clock())
     print(f"added {args.url}" if added else f"already polled: {args.url}")
     return 0
 
 
 def feeds_remove(app: App, args: argparse.Namespace) -> int:
     """Stop polling URL; its stories stay."""
-    with session(app.engine) as s:
-        removed = feed_store.remove_feed(s, args.url)
+    removed = app.admin.remove_feed(args.url)
     print(f"removed {args.url}" if removed else f"not polled: {args.url}")
     return 0 if removed else 1
-
-
-def understanding_line(query: Query, catalog: Catalog) -> str:
-    """ "kim → Kim Jong-un, Kim Yo-jong · putin → Vladimir Putin" """
-    return " · ".join(
-        f"{typed} → {', '.join(names)}" for typed, names in understood(query, catalog)
-    )
 
 
 def hit_json(hit: Hit) -> str:
@@ -169,7 +158,7 @@ def latest(app: App, args: argparse.Namespace) -> int:
     if results.query.empty:
         print("nothing to search for in that query", file=sys.stderr)
         return EXIT_USAGE
-    print(f"query: {understanding_line(results.query, app.catalog)}", file=sys.stderr)
+    print(f"query: {describe(results.query, app.catalog)}", file=sys.stderr)
     for word, ids in results.query.suggestions.items():
         names = ", ".join(app.catalog.entities[i].name("en") for i in ids)
         if not results.hits:
@@ -219,6 +208,21 @@ def rematch(app: App, _args: argparse.Namespace) -> int:
     return 0
 
 
+def run(app: App, _args: argparse.Namespace) -> int:
+    """Start the Telegram bot: long polling, feed polling, digests and alerts."""
+    if app.settings.telegram_bot_token is None:
+        print(
+            "vigie: TELEGRAM_BOT_TOKEN is not set: talk to @BotFather on Telegram "
+            "(https://t.me/BotFather), send /newbot, and put the token in .env",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    os.environ.setdefault("PTB_TIMEDELTA", "true")  # PTB 22: retry_after as a timedelta
+    from bot.telegram import run as run_bot
+
+    return run_bot(app)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m bot", description="Vigie: follow a story across the world's press."
@@ -230,6 +234,7 @@ def build_parser() -> argparse.ArgumentParser:
         sub.set_defaults(func=func)
         return sub
 
+    add("run", run, "start the Telegram bot (needs TELEGRAM_BOT_TOKEN)")
     add("poll-once", poll_once, "fetch every configured feed once, store new stories")
     feeds = add("feeds", _missing_subcommand, "list, add or remove feeds")
     feed_commands = feeds.add_subparsers(dest="feeds_command", metavar="ACTION")

@@ -25,7 +25,34 @@ MAX_ALIAS_WORDS = 6
 MIN_PART_LENGTH = 3  # name parts shorter than this ("al", "de") stand for nobody
 # Joining words that carry no meaning in a query: "kim and putin", "Poutine et Kim".
 STOPWORDS = frozenset(
-    ["and", "et", "und", "y", "e", "и", "і", "та", "або", "or", "ou", "oder", "with", "avec", "mit", "con", "с", "з", "the", "le", "la", "les", "der", "die", "das", "el"]
+    [
+        "and",
+        "et",
+        "und",
+        "y",
+        "e",
+        "и",
+        "і",
+        "та",
+        "або",
+        "or",
+        "ou",
+        "oder",
+        "with",
+        "avec",
+        "mit",
+        "con",
+        "с",
+        "з",
+        "the",
+        "le",
+        "la",
+        "les",
+        "der",
+        "die",
+        "das",
+        "el",
+    ]
 )
 _TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
 
@@ -219,3 +246,10 @@ def understood(query: Query, catalog: Catalog, lang: str = "en") -> list[tuple[s
         prefix = "-" if term in query.excluded else ""
         lines.append((prefix + term.text, names))
     return lines
+
+
+def describe(query: Query, catalog: Catalog, lang: str = "en") -> str:
+    """How a query was understood, on one plain-text line: "kim → Kim Jong-un, Kim Yo-jong · putin → Vladimir Putin"."""
+    return " · ".join(
+        f"{typed} → {', '.join(names)}" for typed, names in understood(query, catalog, lang)
+    )

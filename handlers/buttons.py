@@ -1,0 +1,102 @@
+"""Button presses: track the default topic, page with "More", manage topics and settings.
+
+Each press is answered (so the button stops spinning) and, where it changes a list, the message
+holding the buttons is edited in place.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from telegram import LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+from telegram.ext import ContextTypes
+
+from bot import render, replies
+from handlers import args as parse
+from handlers.commands import chat_of, keyboard, send
+from handlers.context import PageState, services
+
+
+async def edit(update: Update, reply: render.Reply) -> None:
+    """Replace the pressed message with `reply` (unchanged content is not an error)."""
+    query = update.callback_query
+    if query is None:
+        return
+    with contextlib.suppress(BadRequest):  # "message is not modified" when pressed twice
+        await query.edit_message_text(
+            reply.text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=keyboard(reply),
+            link_preview_options=LinkPreviewOptions(is_disabled=not reply.preview),
+        )
+
+
+async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Every inline button of Vigie's messages."""
+    query = update.callback_query
+    if query is None:
+        return
+    await query.answer()
+    chat = await chat_of(update, context)
+    action = parse.press(query.data)
+    if chat is None or action is None:
+        return
+    core = services(context)
+    subscribers = core.app.subscribers
+    if action.action == "track":
+        topic_query, added = await asyncio.to_thread(subscribers.track, chat.id, action.value)
+        reply = (
+            replies.tracked(topic_query, core.app.catalog, chat.lang)
+            if added
+            else replies.already_tracking(action.value, chat.lang)
+        )
+        await send(update, context, reply)
+    elif action.action == "more":
+        await _more(update, context, action.value, chat.lang)
+    elif action.action in ("untrack", "alerts") and action.value.isdigit():
+        sub_id = int(action.value)
+        if action.action == "untrack":
+            await asyncio.to_thread(subscribers.untrack_id, chat.id, sub_id)
+        else:
+            await asyncio.to_thread(subscribers.toggle_alerts, chat.id, sub_id)
+        entries = await asyncio.to_thread(subscribers.topics, chat.id, chat.lang)
+        await edit(update, replies.topics(entries, chat.lang))
+    elif action.action == "set" and ":" in action.value:
+        name, value = action.value.split(":", 1)
+        if name in ("lang", "digest", "nothing_new"):
+            result = await asyncio.to_thread(subscribers.change, chat.id, name, value)  # type: ignore[arg-type]
+            updated = result.chat or chat
+            view = await asyncio.to_thread(subscribers.settings_view, updated)
+            await edit(update, replies.settings(view, updated.lang))
+
+
+async def _more(update: Update, context: ContextTypes.DEFAULT_TYPE, token: str, lang: str) -> None:
+    """The next page of a /latest list, in place of the current one."""
+    core = services(context)
+    state = core.pages.get(token)
+    if state is None:
+        await send(update, context, replies.page_expired(lang))
+        return
+    results = await asyncio.to_thread(
+        core.app.subscribers.latest, state.query, limit=state.count, before=state.cursor
+    )
+    more = None
+    if results.next_cursor is not None:
+        more = "more:" + core.pages.remember(
+            PageState(state.query, results.next_cursor, state.count)
+        )
+    pages = render.latest(
+        results.query,
+        results.hits,
+        catalog=core.app.catalog,
+        lang=lang,
+        now=core.app.clock(),
+        more=more,
+    )
+    if pages:
+        await edit(update, pages[0])
+    for reply in pages[1:]:
+        await send(update, context, reply)

@@ -1,0 +1,295 @@
+"""Command handlers: read the arguments, ask the core, send what the renderer made."""
+
+from __future__ import annotations
+
+import asyncio
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.ext import ContextTypes
+
+from bot import render, replies
+from bot.query import Query
+from bot.subscribers import ChatView, SettingResult
+from handlers import args as parse
+from handlers.context import PageState, services
+
+DEFAULT_TOPIC = "topic:russia-north-korea-arms"
+
+
+def keyboard(reply: render.Reply) -> InlineKeyboardMarkup | None:
+    if not reply.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.text, callback_data=b.data) for b in row] for row in reply.buttons]
+    )
+
+
+async def send(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: render.Reply) -> None:
+    """Send one rendered reply to the chat the update came from."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    await context.bot.send_message(
+        chat.id,
+        reply.text,
+        parse_mode=ParseMode.HTML,
+        reply_markup=keyboard(reply),
+        link_preview_options=LinkPreviewOptions(is_disabled=not reply.preview),
+    )
+
+
+async def chat_of(update: Update, context: ContextTypes.DEFAULT_TYPE) -> ChatView | None:
+    """The chat's settings, created on first contact (in the user's language)."""
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None:
+        return None
+    language = user.language_code if user else None
+    return await asyncio.to_thread(
+        services(context).app.subscribers.start, chat.id, chat.type, language
+    )
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/start: welcome, what Vigie does, and a button to track the default topic."""
+    chat = await chat_of(update, context)
+    if chat is None:
+        return
+    catalog = services(context).app.catalog
+    topic = catalog.topics.get(DEFAULT_TOPIC)
+    name = topic.name(chat.lang) if topic else DEFAULT_TOPIC
+    await send(update, context, replies.welcome(chat.lang, name, f"track:{DEFAULT_TOPIC}"))
+
+
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/help: every command, one line each."""
+    chat = await chat_of(update, context)
+    if chat is None:
+        return
+    await send(update, context, replies.help_text(chat.lang, admin=_is_admin(update, context)))
+
+
+async def latest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/latest QUERY [N]: the newest stories matching the query (or the chat's topics)."""
+    chat = await chat_of(update, context)
+    if chat is None:
+        return
+    core = services(context)
+    wanted = parse.latest_args(context.args or [])
+    now = core.app.clock()
+    if not wanted.query:
+        hits = await asyncio.to_thread(
+            core.app.subscribers.latest_for_topics, chat.id, limit=wanted.count
+        )
+        if not hits:
+            await send(update, context, replies.no_topics(chat.lang))
+            return
+        empty = Query(clauses=())
+        for reply in render.latest(
+            empty, hits, catalog=core.app.catalog, lang=chat.lang, now=now, more=None
+        ):
+            await send(update, context, reply)
+        return
+    results = await asyncio.to_thread(core.app.subscribers.latest, wanted.query, limit=wanted.count)
+    if results.query.empty:
+        await send(update, context, render.not_understood(chat.lang))
+        return
+    if not results.hits:
+        names = [
+            core.app.catalog.entities[i].name(chat.lang)
+            for ids in results.query.suggestions.values()
+            for i in ids
+            if i in core.app.catalog.entities
+        ]
+        await send(
+            update,
+            context,
+            render.nothing_found(results.query, core.app.catalog, chat.lang, names),
+        )
+        return
+    more = None
+    if results.next_cursor is not None:
+        token = core.pages.remember(PageState(wanted.query, results.next_cursor, wanted.count))
+        more = f"more:{token}"
+    for reply in render.latest(
+        results.query, results.hits, catalog=core.app.catalog, lang=chat.lang, now=now, more=more
+    ):
+        await send(update, context, reply)
+
+
+async def track(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/track QUERY: follow a topic."""
+    chat = await chat_of(update, context)
+    if chat is None:
+        return
+    text = " ".join(context.args or [])
+    if not text.strip():
+        await send(update, context, replies.usage("track", chat.lang))
+        return
+    core = services(context)
+    query, added = await asyncio.to_thread(core.app.subscribers.track, chat.id, text)
+    if query.empty:
+        await send(update, context, render.not_understood(chat.lang))
+    elif added:
+        await send(update, context, replies.tracked(query, core.app.catalog, chat.lang))
+    else:
+        await send(update, context, replies.already_tracking(text, chat.lang))
+
+
+async def topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/topics: the chat's topics, with buttons to remove them and switch their alerts."""
+    chat = await chat_of(update, context)
+    if chat is None:
+        return
+    entries = await asyncio.to_thread(services(context).app.subscribers.topics, chat.id, chat.lang)
+    await send(update, context, replies.topics(entries, chat.lang))
+
+
+async def untrack(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/untrack N: stop following topic number N of /topics."""
+    chat = await chat_of(update, context)
+    if chat is None:
+        return
+    number = parse.number(context.args or [])
+    if number is None:
+        await send(update, context, replies.usage("untrack", chat.lang))
+        return
+    core = services(context)
+    removed = await asyncio.to_thread(core.app.subscribers.untrack_number, chat.id, number)
+    if removed is None:
+        count = len(await asyncio.to_thread(core.app.subscribers.topics, chat.id, chat.lang))
+        await send(update, context, replies.untrack_bad_number(number, count, chat.lang))
+    else:
+        await send(update, context, replies.untracked(removed, chat.lang))
+
+
+async def digest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/digest: the digest now."""
+    chat = await chat_of(update, context)
+    if chat is None:
+        return
+    texts = await asyncio.to_thread(services(context).app.digests.on_demand, chat.id)
+    if not texts:
+        await send(update, context, replies.digest_empty(chat.lang))
+    for text in texts:
+        await send(update, context, render.Reply(text))
+
+
+async def alerts(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/alerts on|off: instant alerts for all the chat's topics."""
+    chat = await chat_of(update, context)
+    if chat is None:
+        return
+    on = parse.switch(context.args or [])
+    if on is None:
+        await send(update, context, replies.usage("alerts", chat.lang))
+        return
+    count = await asyncio.to_thread(services(context).app.subscribers.set_alerts, chat.id, on)
+    await send(update, context, replies.alerts_set(on, count, chat.lang))
+
+
+async def settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/settings [name value]: show the chat's settings, or change one."""
+    chat = await chat_of(update, context)
+    if chat is None:
+        return
+    core = services(context)
+    typed = context.args or []
+    if typed:
+        wanted = parse.setting_args(typed)
+        if wanted is None:
+            await send(update, context, replies.usage("settings", chat.lang))
+            return
+        result = await asyncio.to_thread(core.app.subscribers.change, chat.id, *wanted)
+        if not result.ok:
+            await send(update, context, _bad_setting(wanted[0], wanted[1], result, chat.lang))
+            return
+        assert result.chat is not None
+        chat = result.chat
+    view = await asyncio.to_thread(core.app.subscribers.settings_view, chat)
+    await send(update, context, replies.settings(view, chat.lang))
+
+
+def _bad_setting(name: str, value: str, result: SettingResult, lang: str) -> render.Reply:
+    zone = result.zone
+    if name == "time":
+        return replies.bad_time(value, lang)
+    if name == "tz":
+        return replies.bad_zone(value, zone.suggestions if zone else (), lang)
+    if name == "lang":
+        return replies.bad_lang(value, lang)
+    return replies.usage("settings", lang)
+
+
+async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/stop: no more messages, and the chat's data deleted."""
+    chat = await chat_of(update, context)
+    if chat is None:
+        return
+    await asyncio.to_thread(services(context).app.subscribers.stop, chat.id)
+    await send(update, context, replies.stopped(chat.lang))
+
+
+def _is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    chat, user = update.effective_chat, update.effective_user
+    return services(context).app.is_admin(chat.id if chat else None, user.id if user else None)
+
+
+async def feeds(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/feeds [add|remove URL]: admins list and manage feeds."""
+    chat = await chat_of(update, context)
+    if chat is None:
+        return
+    if not _is_admin(update, context):
+        await send(update, context, replies.refused(chat.lang))
+        return
+    admin = services(context).app.admin
+    typed = context.args or []
+    if not typed:
+        rows = await asyncio.to_thread(admin.feeds)
+        for reply in render.feeds_admin(rows, lang=chat.lang, now=services(context).app.clock()):
+            await send(update, context, reply)
+        return
+    if len(typed) != 2 or typed[0].lower() not in ("add", "remove"):
+        await send(update, context, replies.usage("feeds", chat.lang))
+        return
+    url = typed[1]
+    if typed[0].lower() == "add":
+        added = await asyncio.to_thread(admin.add_feed, url)
+        reply = (
+            replies.bad_url(url, chat.lang)
+            if added is None
+            else replies.feed_added(url, chat.lang)
+            if added
+            else replies.feed_exists(url, chat.lang)
+        )
+    else:
+        removed = await asyncio.to_thread(admin.remove_feed, url)
+        reply = (
+            replies.feed_removed(url, chat.lang)
+            if removed
+            else replies.feed_unknown(url, chat.lang)
+        )
+    await send(update, context, reply)
+
+
+async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/stats: admins see feeds, stories, subscribers and messages sent today."""
+    chat = await chat_of(update, context)
+    if chat is None:
+        return
+    if not _is_admin(update, context):
+        await send(update, context, replies.refused(chat.lang))
+        return
+    totals = await asyncio.to_thread(services(context).app.admin.stats)
+    await send(update, context, replies.stats(replies.StatsView(**totals), chat.lang))
+
+
+async def unknown(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Any other command or message in a private chat: a pointer to /help."""
+    chat = update.effective_chat
+    if chat is None or (update.effective_message and not update.effective_message.text):
+        return
+    stored = await asyncio.to_thread(services(context).app.subscribers.chat, chat.id)
+    lang = stored.lang if stored else "en"
+    await send(update, context, replies.unknown_command(lang))
