@@ -36,9 +36,7 @@ class Settings(BaseSettings):
     poll_interval_seconds: int = Field(300, ge=30, le=86400, alias="POLL_INTERVAL_SECONDS")
     digest_time: time = Field(time(8, 0), alias="DIGEST_TIME")
     default_timezone: str = Field("UTC", alias="DEFAULT_TIMEZONE")
-    admin_chat_ids: Annotated[frozenset[int], NoDecode] = Field(
-        frozenset(), alias="ADMIN_CHAT_IDS"
-    )
+    admin_chat_ids: Annotated[frozenset[int], NoDecode] = Field(frozenset(), alias="ADMIN_CHAT_IDS")
     entities_file: Path | None = Field(None, alias="ENTITIES_FILE")
     log_level: str = Field("INFO", alias="LOG_LEVEL")
 
