@@ -44,7 +44,7 @@ def runtime(context: ContextTypes.DEFAULT_TYPE) -> Runtime:
     return found
 
 
-def build_application(app: App) -> Application:  # type: ignore[type-arg]
+def build_application(app: App) -> Application:
     """The PTB Application for `app`'s settings, with Vigie's handlers and jobs."""
     token = app.settings.telegram_bot_token
     if token is None:
@@ -63,7 +63,7 @@ def build_application(app: App) -> Application:  # type: ignore[type-arg]
     return application
 
 
-async def _started(application: Application) -> None:  # type: ignore[type-arg]
+async def _started(application: Application) -> None:
     app = application.bot_data[KEY].app
     stack = contextlib.AsyncExitStack()
     ingestor = await stack.enter_async_context(app.ingestor())
@@ -71,7 +71,7 @@ async def _started(application: Application) -> None:  # type: ignore[type-arg]
         ingestor, Outbox(app.engine, application.bot, clock=app.clock), stack
     )
     for lang in SUPPORTED:
-        commands = [BotCommand(name, text) for name, text in replies.commands(lang)]
+        commands = [BotCommand(name, text) for name, text in replies.COMMANDS(lang)]
         await application.bot.set_my_commands(
             commands, language_code=None if lang == "en" else lang
         )
@@ -82,7 +82,7 @@ async def _started(application: Application) -> None:  # type: ignore[type-arg]
     jobs.run_repeating(outbox_tick, interval=OUTBOX_TICK, first=OUTBOX_TICK, name="outbox")
 
 
-async def _stopped(application: Application) -> None:  # type: ignore[type-arg]
+async def _stopped(application: Application) -> None:
     found = application.bot_data.get(RUNTIME)
     if isinstance(found, Runtime):
         await found.stack.aclose()

@@ -46,7 +46,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
             log.debug("could not apologise to the chat", exc_info=True)
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: Application) -> None:
     """Every command, button and fallback, in private chats, groups and channels."""
     updates = filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST
     for name, callback in COMMANDS.items():

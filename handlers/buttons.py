@@ -51,7 +51,7 @@ async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         reply = (
             replies.tracked(topic_query, core.app.catalog, chat.lang)
             if added
-            else replies.already_tracking(action.value, chat.lang)
+            else replies.already_tracking(chat.lang, action.value)
         )
         await send(update, context, reply)
     elif action.action == "more":

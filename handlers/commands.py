@@ -9,7 +9,7 @@ from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
 from bot import render, replies
-from bot.query import Query
+from bot.polling import is_broken
 from bot.subscribers import ChatView, SettingResult
 from handlers import args as parse
 from handlers.context import PageState, services
@@ -84,15 +84,14 @@ async def latest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if not hits:
             await send(update, context, replies.no_topics(chat.lang))
             return
-        empty = Query(clauses=())
         for reply in render.latest(
-            empty, hits, catalog=core.app.catalog, lang=chat.lang, now=now, more=None
+            None, hits, catalog=core.app.catalog, lang=chat.lang, now=now, more=None
         ):
             await send(update, context, reply)
         return
     results = await asyncio.to_thread(core.app.subscribers.latest, wanted.query, limit=wanted.count)
     if results.query.empty:
-        await send(update, context, render.not_understood(chat.lang))
+        await send(update, context, replies.not_understood(chat.lang))
         return
     if not results.hits:
         names = [
@@ -104,7 +103,7 @@ async def latest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await send(
             update,
             context,
-            render.nothing_found(results.query, core.app.catalog, chat.lang, names),
+            replies.nothing_found(results.query, core.app.catalog, chat.lang, names),
         )
         return
     more = None
@@ -124,16 +123,16 @@ async def track(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     text = " ".join(context.args or [])
     if not text.strip():
-        await send(update, context, replies.usage("track", chat.lang))
+        await send(update, context, replies.usage(chat.lang, "track"))
         return
     core = services(context)
     query, added = await asyncio.to_thread(core.app.subscribers.track, chat.id, text)
     if query.empty:
-        await send(update, context, render.not_understood(chat.lang))
+        await send(update, context, replies.not_understood(chat.lang))
     elif added:
         await send(update, context, replies.tracked(query, core.app.catalog, chat.lang))
     else:
-        await send(update, context, replies.already_tracking(text, chat.lang))
+        await send(update, context, replies.already_tracking(chat.lang, text))
 
 
 async def topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -152,15 +151,15 @@ async def untrack(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     number = parse.number(context.args or [])
     if number is None:
-        await send(update, context, replies.usage("untrack", chat.lang))
+        await send(update, context, replies.usage(chat.lang, "untrack"))
         return
     core = services(context)
     removed = await asyncio.to_thread(core.app.subscribers.untrack_number, chat.id, number)
     if removed is None:
         count = len(await asyncio.to_thread(core.app.subscribers.topics, chat.id, chat.lang))
-        await send(update, context, replies.untrack_bad_number(number, count, chat.lang))
+        await send(update, context, replies.untrack_bad_number(chat.lang, number, count))
     else:
-        await send(update, context, replies.untracked(removed, chat.lang))
+        await send(update, context, replies.untracked(chat.lang, removed))
 
 
 async def digest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -182,10 +181,10 @@ async def alerts(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     on = parse.switch(context.args or [])
     if on is None:
-        await send(update, context, replies.usage("alerts", chat.lang))
+        await send(update, context, replies.usage(chat.lang, "alerts"))
         return
     count = await asyncio.to_thread(services(context).app.subscribers.set_alerts, chat.id, on)
-    await send(update, context, replies.alerts_set(on, count, chat.lang))
+    await send(update, context, replies.alerts_set(chat.lang, on, count))
 
 
 async def settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -198,7 +197,7 @@ async def settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if typed:
         wanted = parse.setting_args(typed)
         if wanted is None:
-            await send(update, context, replies.usage("settings", chat.lang))
+            await send(update, context, replies.usage(chat.lang, "settings"))
             return
         result = await asyncio.to_thread(core.app.subscribers.change, chat.id, *wanted)
         if not result.ok:
@@ -213,12 +212,12 @@ async def settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 def _bad_setting(name: str, value: str, result: SettingResult, lang: str) -> render.Reply:
     zone = result.zone
     if name == "time":
-        return replies.bad_time(value, lang)
+        return replies.bad_time(lang, value)
     if name == "tz":
-        return replies.bad_zone(value, zone.suggestions if zone else (), lang)
+        return replies.bad_zone(lang, value, zone.suggestions if zone else ())
     if name == "lang":
-        return replies.bad_lang(value, lang)
-    return replies.usage("settings", lang)
+        return replies.bad_lang(lang, value)
+    return replies.usage(lang, "settings")
 
 
 async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -247,28 +246,30 @@ async def feeds(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     typed = context.args or []
     if not typed:
         rows = await asyncio.to_thread(admin.feeds)
-        for reply in render.feeds_admin(rows, lang=chat.lang, now=services(context).app.clock()):
+        for reply in render.feeds_admin(
+            rows, lang=chat.lang, now=services(context).app.clock(), broken=is_broken
+        ):
             await send(update, context, reply)
         return
     if len(typed) != 2 or typed[0].lower() not in ("add", "remove"):
-        await send(update, context, replies.usage("feeds", chat.lang))
+        await send(update, context, replies.usage(chat.lang, "feeds"))
         return
     url = typed[1]
     if typed[0].lower() == "add":
         added = await asyncio.to_thread(admin.add_feed, url)
         reply = (
-            replies.bad_url(url, chat.lang)
+            replies.bad_url(chat.lang, url)
             if added is None
-            else replies.feed_added(url, chat.lang)
+            else replies.feed_added(chat.lang, url)
             if added
-            else replies.feed_exists(url, chat.lang)
+            else replies.feed_exists(chat.lang, url)
         )
     else:
         removed = await asyncio.to_thread(admin.remove_feed, url)
         reply = (
-            replies.feed_removed(url, chat.lang)
+            replies.feed_removed(chat.lang, url)
             if removed
-            else replies.feed_unknown(url, chat.lang)
+            else replies.feed_unknown(chat.lang, url)
         )
     await send(update, context, reply)
 

@@ -20,7 +20,9 @@ from storage.tables import Feed, Mention, Story, TopicMatch
 
 Kind = Literal["entities", "topics", "keyword"]
 COUNT_CAP = 20_000
-BACKDATED = timedelta(days=7)  # how far before its arrival a story may claim to be published  # beyond this, a condition is "common" and its exact count does not matter
+BACKDATED = timedelta(
+    days=7
+)  # how far before its arrival a story may claim to be published  # beyond this, a condition is "common" and its exact count does not matter
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,18 @@ from bot.settings import BUNDLED_FEEDS, SettingsError, load_settings
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Each test starts from an empty environment in an empty directory."""
-    for name in ["TELEGRAM_BOT_TOKEN", "TELEGRAM_BASE_URL", "DATABASE_URL", "FEEDS_FILE", "POLL_INTERVAL_SECONDS", "DIGEST_TIME", "DEFAULT_TIMEZONE", "ADMIN_CHAT_IDS", "ENTITIES_FILE", "LOG_LEVEL"]:
+    for name in [
+        "TELEGRAM_BOT_TOKEN",
+        "TELEGRAM_BASE_URL",
+        "DATABASE_URL",
+        "FEEDS_FILE",
+        "POLL_INTERVAL_SECONDS",
+        "DIGEST_TIME",
+        "DEFAULT_TIMEZONE",
+        "ADMIN_CHAT_IDS",
+        "ENTITIES_FILE",
+        "LOG_LEVEL",
+    ]:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
 

@@ -1,0 +1,316 @@
+"""Find the catalog's entities and topics in a story's title and summary, in any language.
+
+Every alias is normalised (bot.normalize) and compiled into ONE Aho-Corasick automaton, run
+over the normalised text padded with a space at both ends; the cost of a match grows with the
+text, not with the catalog. Word boundaries come from the keys themselves:
+
+- an alias starting with a letter of a spaced script (Latin, Cyrillic, Arabic, Hangul...) is
+  keyed with a leading space, so it only starts at a word start ("Rasputin" has no "putin");
+- one ending in such a script is keyed with a trailing space, so it only ends at a word end
+  ("Trumpet" has no "trump"), except where an ending is allowed (below);
+- inside Chinese, Japanese, Thai... no boundary is needed (普京 in 俄罗斯总统普京今天), and
+  normalisation already put a space between those scripts and spaced ones.
+
+Inflection, checked on each hit of a key that leaves the word open:
+- Cyrillic: each word of the alias is cut to a stem and may take a case ending from a small
+  paradigm chosen by how the word ends (Россия → России, Россию; Путин → Путина, Путиным;
+  Северная Корея → Северной Кореи); the key is the first word's stem. Abbreviations (КНДР),
+  short stems and indeclinable endings (-о, -е, -у) are matched as written.
+- Korean: a Hangul alias may be followed, inside its word, by a known particle or a pair of
+  them (푸틴과, 북한의, 김정은에게는); any other Hangul after it means another word.
+- Arabic and Hebrew: extra keys carry the one-letter prefixes written onto a word (وبوتين,
+  لبوتين, بالصين, للصين; ובישראל); the mention's span leaves the prefix out.
+
+case_sensitive aliases match only where the original text is capitalised or upper-case;
+weak aliases only beside a strong mention of their context; at overlapping places the longest
+match wins (so "North Korea" never yields a "Korea"), and a few phrases block their parts
+("New Mexico" is not Mexico).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+import ahocorasick
+
+from bot.entities import Catalog, MatchResult, Mention
+from bot.normalize import Normalized, is_unspaced, normalize, normalize_with_map, script_of
+
+# Place names that contain a country's name but are not that country.
+BLOCKERS = ("New Mexico", "New Jersey", "New Guinea", "British Columbia", "District of Columbia")
+
+_ARABIC_PREFIXES = ("", "و", "ف", "ب", "ل", "ك", "وب", "ول", "فب", "فل", "وك")
+_HEBREW_PREFIXES = ("", "ו", "ה", "ב", "ל", "מ", "ש", "כ", "וה", "וב", "ול", "ומ", "וש", "וכ",
+                    "שה", "שב", "של", "מה", "כש", "וכש")  # fmt: skip
+_PARTICLES_1 = ("이", "가", "은", "는", "을", "를", "의", "에", "도", "만", "과", "와", "로", "으로",
+                "에게", "에서", "께", "께서", "한테", "랑", "이랑", "까지", "부터", "보다", "처럼",
+                "이다", "이며", "이고", "이나", "나", "측", "쪽", "들", "라는", "이라는", "이란",
+                "란", "라고", "이라고", "조차", "마저", "뿐")  # fmt: skip
+_PARTICLES_2 = ("이", "가", "은", "는", "을", "를", "의", "도", "만", "과", "와", "에", "로")
+KOREAN_PARTICLES = frozenset(_PARTICLES_1) | {a + b for a in _PARTICLES_1 for b in _PARTICLES_2}
+
+# Cyrillic paradigms: (how the nominative word ends, letters cut to make the stem, endings the
+# stem may take). First match wins, so longer word endings come first.
+# masculine adjective forms (also surnames: Зеленский → Зеленского, Зеленський → Зеленського)
+_ADJ_M = ("ий", "ый", "ой", "ого", "ому", "им", "ым", "ом", "ій", "ім", "его", "ему", "ем")
+# every form of a lower-case adjective (северокорейский → северокорейская, северокорейских)
+_ADJ_ALL = (*_ADJ_M, "ая", "яя", "ое", "ее", "ые", "ие", "ей", "ую", "юю", "ою", "ею", "ых", "их",
+            "ыми", "ими", "а", "е", "і", "ої", "у", "ими")  # fmt: skip
+_CYRILLIC_PARADIGMS: tuple[tuple[tuple[str, ...], int, frozenset[str]], ...] = tuple(
+    (ends, cut, frozenset(endings))
+    for ends, cut, endings in (
+        (("ая", "яя"), 2, ("ая", "яя", "ой", "ей", "ую", "юю", "ою", "ею")),
+        (("ий", "ый", "ой", "ій"), 2, _ADJ_M),
+        (("ое", "ее"), 2, ("ое", "ее", "ого", "его", "ому", "ему", "ым", "им", "ом", "ем")),
+        (("ые",), 2, ("ые", "ых", "ым", "ыми")),
+        # plural adjectives and neuter nouns (вооружение → вооружения, вооружением)
+        (("ие",), 2, ("ие", "их", "им", "ими", "ия", "ию", "ием", "ии")),
+        (("я",), 1, ("я", "и", "е", "ю", "ей", "ею", "і", "ї", "єю", "ям", "ях", "ями")),
+        (("а",), 1, ("а", "ы", "и", "е", "у", "ой", "ою", "ей", "і", "ої", "ій")),
+        (("ь",), 1, ("ь", "и", "я", "ю", "е", "ем", "ей", "ям", "ях", "ями", "і", "ею", "ів")),
+        (("й",), 1, ("й", "я", "ю", "ем", "е", "ї", "і", "єм")),
+        (("ы",), 1, ("ы", "", "ов", "ам", "ами", "ах")),
+        (("и",), 1, ("и", "", "ов", "ів", "ам", "ами", "ах")),
+        (("і",), 1, ("і", "их", "им", "ими", "ій", "ім")),
+        (("о", "е", "у", "ю", "э", "є", "ї", "ё"), 0, ("",)),
+    )
+)
+_ADJECTIVE = frozenset(_ADJ_ALL)
+_CONSONANT_ENDINGS = frozenset(
+    ("", "а", "у", "ом", "ым", "ем", "е", "ы", "и", "ов", "ам", "ами", "ах", "ой", "і", "ові",
+     "еві", "им", "ім", "ою")
+)  # fmt: skip
+_EXACT = frozenset({""})
+_MIN_STEM = 3
+_MIN_BARE_STEM = 5  # a plural's stem alone (Филиппины → Филиппин) only when this long
+
+# How the end of a key is checked.
+_BOUNDED, _OPEN, _HANGUL, _CYRILLIC = range(4)
+
+
+@dataclass(frozen=True, slots=True)
+class _Target:
+    entity_id: str | None  # None for a blocker
+    alias: str
+    case_sensitive: bool
+    weak: bool
+    context: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class _Pattern:
+    """What a key stands for: how to check its end, and the entities it names."""
+
+    check: int
+    skip: int  # leading key characters outside the mention (padding space, Arabic prefix)
+    words: tuple[tuple[str, frozenset[str]], ...]  # Cyrillic: (stem, endings) per word
+    targets: tuple[_Target, ...]
+
+
+def _cyrillic_word(word: str, written: str | None) -> tuple[str, frozenset[str]]:
+    """(stem, endings) for one normalised Cyrillic word; `written` is its original spelling."""
+    if written is not None and len(written) > 1 and written.isupper():
+        return word, _EXACT  # an abbreviation: КНДР, США, НАТО
+    if script_of(word[-1]) != "cyrillic":
+        return word, _EXACT
+    for ends, cut, endings in _CYRILLIC_PARADIGMS:
+        if word.endswith(ends):
+            stem = word[: len(word) - cut]
+            if endings is _CYRILLIC_PARADIGMS[1][2] and written and written[0].islower():
+                endings = _ADJECTIVE
+            if "" in endings and len(stem) < _MIN_BARE_STEM:
+                endings = endings - _EXACT  # "Мали" must not match "Мал"
+            return (stem, endings) if len(stem) >= _MIN_STEM and cut else (word, _EXACT)
+    return word, _CONSONANT_ENDINGS
+
+
+_Shape = tuple[str, int, int, tuple[tuple[str, frozenset[str]], ...]]  # key, check, skip, words
+
+
+def _keys(text: str, norm: str) -> Iterable[_Shape]:
+    """The automaton keys for one alias and how to check them; `norm` is its normalised text."""
+    if not norm:
+        return
+    pad = "" if is_unspaced(norm[0]) else " "
+    last = script_of(norm[-1])
+    if last == "cyrillic":
+        written = text.split() if len(text.split()) == len(norm.split()) else None
+        words = tuple(
+            _cyrillic_word(w, written[i] if written else None) for i, w in enumerate(norm.split())
+        )
+        if len(words) > 1 or len(norm) >= _MIN_STEM or words[0][1] is _EXACT:
+            yield pad + words[0][0], _CYRILLIC, len(pad), words
+            return
+    if last == "hangul":
+        yield pad + norm, _HANGUL, len(pad), ()
+        return
+    if is_unspaced(norm[-1]):
+        yield pad + norm, _OPEN, len(pad), ()
+        return
+    first = script_of(norm[0])
+    prefixes = (
+        _ARABIC_PREFIXES if first == "arabic" else _HEBREW_PREFIXES if first == "hebrew" else ("",)
+    )
+    for prefix in prefixes:
+        body = norm
+        if first == "arabic" and prefix.endswith("ل") and norm.startswith("ال"):
+            body = norm[1:]  # ل + الصين is written للصين
+        yield pad + prefix + body + " ", _BOUNDED, len(pad) + len(prefix), ()
+
+
+def _end(pattern: _Pattern, text: str, end: int) -> int | None:
+    """Where the mention ends (in the padded text) for a key ending at `end`, or None."""
+    if pattern.check == _BOUNDED:
+        return end - 1  # the key's trailing space is not part of the mention
+    if pattern.check == _OPEN:
+        return end
+    word_end = text.find(" ", end)
+    if pattern.check == _HANGUL:
+        return end if word_end == end or text[end:word_end] in KOREAN_PARTICLES else None
+    words = pattern.words
+    if text[end:word_end] not in words[0][1]:
+        return None
+    for stem, endings in words[1:]:
+        if not text.startswith(stem, word_end + 1):
+            return None
+        start = word_end + 1 + len(stem)
+        word_end = text.find(" ", start)
+        if text[start:word_end] not in endings:
+            return None
+    return word_end
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    start: int  # in the normalised text
+    end: int
+    target: _Target
+
+
+class Matcher:
+    """All of a catalog's aliases compiled once; `match` is pure and may be called from threads."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        grouped: dict[_Shape, list[_Target]] = defaultdict(list)
+        index: dict[str, set[str]] = defaultdict(set)
+        for entity in catalog.entities.values():
+            for alias in entity.aliases:
+                target = _Target(
+                    entity.id, alias.text, alias.case_sensitive, alias.weak, alias.context
+                )
+                norm = normalize(alias.text)
+                for shape in _keys(alias.text, norm):
+                    grouped[shape].append(target)
+                index[norm].add(entity.id)
+        for phrase in BLOCKERS:
+            for shape in _keys(phrase, normalize(phrase)):
+                grouped[shape].append(_Target(None, phrase, False, False, frozenset()))
+        by_key: dict[str, list[_Pattern]] = defaultdict(list)
+        for (key, check, skip, words), targets in grouped.items():
+            unique = tuple(dict.fromkeys(targets)) if len(targets) > 1 else tuple(targets)
+            by_key[key].append(_Pattern(check, skip, words, unique))
+        self._automaton = ahocorasick.Automaton()
+        for key, patterns in by_key.items():
+            self._automaton.add_word(key, (len(key), tuple(patterns)))
+        self._automaton.make_automaton()
+        self.alias_index: Mapping[str, frozenset[str]] = MappingProxyType(
+            {text: frozenset(ids) for text, ids in index.items()}
+        )
+        self._topics = catalog.topics
+        topics_of: dict[str, set[str]] = defaultdict(set)
+        for topic in catalog.topics.values():
+            for group in topic.all_of:
+                for entity_id in group:
+                    topics_of[entity_id].add(topic.id)
+        self._topics_of = {k: frozenset(v) for k, v in topics_of.items()}
+
+    @property
+    def size(self) -> int:
+        """How many keys the automaton holds."""
+        return len(self._automaton)
+
+    def match(self, title: str, summary: str) -> MatchResult:
+        """The entities mentioned in a story and the topics they satisfy."""
+        texts = [
+            (normalize_with_map(title), title, True),
+            (normalize_with_map(summary), summary, False),
+        ]
+        found = [self._candidates(norm, original) for norm, original, _ in texts]
+        strong = [_resolve([c for c in cands if not c.target.weak], []) for cands in found]
+        strong_ids = {c.target.entity_id for chosen in strong for c in chosen}
+        mentions: list[Mention] = []
+        for (norm, _original, in_title), cands, chosen in zip(texts, found, strong, strict=True):
+            weak = [c for c in cands if c.target.weak and c.target.context & strong_ids]
+            for c in _resolve(weak, chosen) if weak else chosen:
+                if c.target.entity_id is None:
+                    continue  # a blocker
+                start, end = norm.span(c.start, c.end)
+                mentions.append(Mention(c.target.entity_id, c.target.alias, start, end, in_title))
+        mentions.sort(key=lambda m: (not m.in_title, m.start, m.end, m.entity_id))
+        # one mention per entity and place, even when several of its aliases spell it there
+        seen: set[tuple[str, int, int, bool]] = set()
+        unique: list[Mention] = []
+        for m in mentions:
+            place = (m.entity_id, m.start, m.end, m.in_title)
+            if place not in seen:
+                seen.add(place)
+                unique.append(m)
+        return MatchResult(tuple(unique), self._satisfied({m.entity_id for m in unique}))
+
+    def _candidates(self, norm: Normalized, original: str) -> list[_Candidate]:
+        text = f" {norm.text} "
+        found: list[_Candidate] = []
+        for last, (key_len, patterns) in self._automaton.iter(text):
+            end = last + 1  # pyahocorasick reports the index of the key's last character
+            for pattern in patterns:
+                mention_end = _end(pattern, text, end)
+                if mention_end is None:
+                    continue
+                start = end - key_len + pattern.skip - 1  # -1: the padding space at text[0]
+                stop = mention_end - 1
+                capitalised: bool | None = None
+                for target in pattern.targets:
+                    if target.case_sensitive:
+                        if capitalised is None:
+                            capitalised = _capitalised(original, *norm.span(start, stop))
+                        if not capitalised:
+                            continue
+                    found.append(_Candidate(start, stop, target))
+        return found
+
+    def _satisfied(self, entity_ids: set[str]) -> frozenset[str]:
+        candidates = set().union(*(self._topics_of.get(e, ()) for e in entity_ids))
+        return frozenset(
+            topic_id
+            for topic_id in candidates
+            if all(group & entity_ids for group in self._topics[topic_id].all_of)
+        )
+
+
+def _capitalised(original: str, start: int, end: int) -> bool:
+    """Whether the first cased letter of original[start:end] is upper-case (or none is cased)."""
+    for ch in original[start:end]:
+        if ch.isupper():
+            return True
+        if ch.islower():
+            return False
+    return True
+
+
+def _resolve(candidates: list[_Candidate], taken: list[_Candidate]) -> list[_Candidate]:
+    """`taken` plus the candidates kept when overlaps go to the longest span, then leftmost.
+
+    Several entities found at the very same span are all kept.
+    """
+    spans = sorted({(c.start, c.end) for c in candidates}, key=lambda s: (s[0] - s[1], s[0]))
+    occupied = [(c.start, c.end) for c in taken]
+    chosen: set[tuple[int, int]] = set()
+    for start, end in spans:
+        if any(start < e and s < end for s, e in occupied):
+            continue
+        occupied.append((start, end))
+        chosen.add((start, end))
+    return [*taken, *(c for c in candidates if (c.start, c.end) in chosen)]
