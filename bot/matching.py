@@ -18,8 +18,10 @@ Inflection, checked on each hit of a key that leaves the word open:
   short stems and indeclinable endings (-о, -е, -у) are matched as written.
 - Korean: a Hangul alias may be followed, inside its word, by a known particle or a pair of
   them (푸틴과, 북한의, 김정은에게는); any other Hangul after it means another word.
-- Arabic and Hebrew: extra keys carry the one-letter prefixes written onto a word (وبوتين,
-  لبوتين, بالصين, للصين; ובישראל); the mention's span leaves the prefix out.
+- Arabic and Hebrew: an alias may follow, inside its word, one of the one-letter prefixes
+  written onto words (وبوتين, لبوتين, بالصين; ובישראל): these keys have no leading space, and
+  what precedes them in the word must be such a prefix. ل + الصين is written للصين: names in
+  ال also get a key without the alef that only follows ل. The span leaves the prefix out.
 
 case_sensitive aliases match only where the original text is capitalised or upper-case;
 weak aliases only beside a strong mention of their context; at overlapping places the longest
@@ -42,9 +44,10 @@ from bot.normalize import Normalized, is_unspaced, normalize, normalize_with_map
 # Place names that contain a country's name but are not that country.
 BLOCKERS = ("New Mexico", "New Jersey", "New Guinea", "British Columbia", "District of Columbia")
 
-_ARABIC_PREFIXES = ("", "و", "ف", "ب", "ل", "ك", "وب", "ول", "فب", "فل", "وك")
-_HEBREW_PREFIXES = ("", "ו", "ה", "ב", "ל", "מ", "ש", "כ", "וה", "וב", "ול", "ומ", "וש", "וכ",
-                    "שה", "שב", "של", "מה", "כש", "וכש")  # fmt: skip
+_ARABIC_PREFIXES = frozenset({"", "و", "ف", "ب", "ل", "ك", "وب", "ول", "فب", "فل", "وك"})
+_ARABIC_LAM = frozenset({"ل", "ول", "فل"})  # before a name in ال, written ل + ل...
+_HEBREW_PREFIXES = frozenset({"", "ו", "ה", "ב", "ל", "מ", "ש", "כ", "וה", "וב", "ול", "ומ", "וש",
+                              "וכ", "שה", "שב", "של", "מה", "כש", "וכש"})  # fmt: skip
 _PARTICLES_1 = ("이", "가", "은", "는", "을", "를", "의", "에", "도", "만", "과", "와", "로", "으로",
                 "에게", "에서", "께", "께서", "한테", "랑", "이랑", "까지", "부터", "보다", "처럼",
                 "이다", "이며", "이고", "이나", "나", "측", "쪽", "들", "라는", "이라는", "이란",
@@ -105,8 +108,9 @@ class _Pattern:
     """What a key stands for: how to check its end, and the entities it names."""
 
     check: int
-    skip: int  # leading key characters outside the mention (padding space, Arabic prefix)
+    skip: int  # leading key characters outside the mention (the padding space)
     words: tuple[tuple[str, frozenset[str]], ...]  # Cyrillic: (stem, endings) per word
+    prefixes: frozenset[str]  # Arabic, Hebrew: what may precede the key in its word
     targets: tuple[_Target, ...]
 
 
@@ -127,7 +131,9 @@ def _cyrillic_word(word: str, written: str | None) -> tuple[str, frozenset[str]]
     return word, _CONSONANT_ENDINGS
 
 
-_Shape = tuple[str, int, int, tuple[tuple[str, frozenset[str]], ...]]  # key, check, skip, words
+# key, check, skip, words, prefixes: a _Pattern without its targets
+_Shape = tuple[str, int, int, tuple[tuple[str, frozenset[str]], ...], frozenset[str]]
+_NONE: frozenset[str] = frozenset()
 
 
 def _keys(text: str, norm: str) -> Iterable[_Shape]:
@@ -142,23 +148,23 @@ def _keys(text: str, norm: str) -> Iterable[_Shape]:
             _cyrillic_word(w, written[i] if written else None) for i, w in enumerate(norm.split())
         )
         if len(words) > 1 or len(norm) >= _MIN_STEM or words[0][1] is _EXACT:
-            yield pad + words[0][0], _CYRILLIC, len(pad), words
+            yield pad + words[0][0], _CYRILLIC, len(pad), words, _NONE
             return
     if last == "hangul":
-        yield pad + norm, _HANGUL, len(pad), ()
+        yield pad + norm, _HANGUL, len(pad), (), _NONE
         return
     if is_unspaced(norm[-1]):
-        yield pad + norm, _OPEN, len(pad), ()
+        yield pad + norm, _OPEN, len(pad), (), _NONE
         return
     first = script_of(norm[0])
-    prefixes = (
-        _ARABIC_PREFIXES if first == "arabic" else _HEBREW_PREFIXES if first == "hebrew" else ("",)
-    )
-    for prefix in prefixes:
-        body = norm
-        if first == "arabic" and prefix.endswith("ل") and norm.startswith("ال"):
-            body = norm[1:]  # ل + الصين is written للصين
-        yield pad + prefix + body + " ", _BOUNDED, len(pad) + len(prefix), ()
+    if first == "arabic":
+        yield norm + " ", _BOUNDED, 0, (), _ARABIC_PREFIXES
+        if norm.startswith("ال"):
+            yield norm[1:] + " ", _BOUNDED, 0, (), _ARABIC_LAM
+    elif first == "hebrew":
+        yield norm + " ", _BOUNDED, 0, (), _HEBREW_PREFIXES
+    else:
+        yield pad + norm + " ", _BOUNDED, len(pad), (), _NONE
 
 
 def _end(pattern: _Pattern, text: str, end: int) -> int | None:
@@ -209,9 +215,9 @@ class Matcher:
             for shape in _keys(phrase, normalize(phrase)):
                 grouped[shape].append(_Target(None, phrase, False, False, frozenset()))
         by_key: dict[str, list[_Pattern]] = defaultdict(list)
-        for (key, check, skip, words), targets in grouped.items():
+        for (key, check, skip, words, prefixes), targets in grouped.items():
             unique = tuple(dict.fromkeys(targets)) if len(targets) > 1 else tuple(targets)
-            by_key[key].append(_Pattern(check, skip, words, unique))
+            by_key[key].append(_Pattern(check, skip, words, prefixes, unique))
         self._automaton = ahocorasick.Automaton()
         for key, patterns in by_key.items():
             self._automaton.add_word(key, (len(key), tuple(patterns)))
@@ -266,10 +272,15 @@ class Matcher:
         for last, (key_len, patterns) in self._automaton.iter(text):
             end = last + 1  # pyahocorasick reports the index of the key's last character
             for pattern in patterns:
+                key_start = end - key_len
+                if pattern.prefixes:
+                    word_start = text.rfind(" ", 0, key_start) + 1
+                    if text[word_start:key_start] not in pattern.prefixes:
+                        continue
                 mention_end = _end(pattern, text, end)
                 if mention_end is None:
                     continue
-                start = end - key_len + pattern.skip - 1  # -1: the padding space at text[0]
+                start = key_start + pattern.skip - 1  # -1: the padding space at text[0]
                 stop = mention_end - 1
                 capitalised: bool | None = None
                 for target in pattern.targets:

@@ -6,4 +6,4 @@ import os
 # so tests see the same timedelta the running bot does instead of a warning turned into an error.
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
-pytest_plugins = ["tests.databases", "tests.feedserver", "tests.fakebotapi"]
+pytest_plugins = ["tests.databases", "tests.feedserver", "tests.fakebotapi", "tests.botharness"]

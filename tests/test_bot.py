@@ -1,0 +1,257 @@
+"""Vigie in Telegram, end to end: the real python-telegram-bot against the fake Bot API server."""
+
+from __future__ import annotations
+
+import datetime as dtm
+from pathlib import Path
+
+from tests.botharness import WORLD, Vigie, running
+from tests.fakebotapi import FakeBotApi
+from tests.feedserver import FeedServer
+from tests.ingestion import FIXTURES, Clock
+
+USER = 1001
+OTHER = 1002
+ADMIN = 999
+SEED_TITLE = "Poutine et Kim Jong-un se serrent la main au cosmodrome de Vostochny"
+
+
+async def test_start_welcomes_and_offers_the_default_topic(vigie: Vigie) -> None:
+    """/start answers in the user's language with a button that tracks the default topic."""
+    (welcome,) = await vigie.say(USER, "/start", language_code="fr")
+    assert "Vigie" in welcome.visible_text
+    assert welcome.callback_data == ["track:topic:russia-north-korea-arms"]
+    tracked = await vigie.press(USER, welcome, "track:topic:russia-north-korea-arms")
+    assert "Corée du Nord" in tracked.visible_text
+
+
+async def test_track_poll_then_latest_finds_the_seed(vigie: Vigie) -> None:
+    """/start, /track kim putin, a poll cycle, then /latest kim putin lists the French seed story."""
+    await vigie.say(USER, "/start")
+    (tracked,) = await vigie.say(USER, "/track kim putin")
+    assert "Vladimir Putin" in tracked.visible_text
+    await vigie.rt.poll_cycle()
+    (latest,) = await vigie.say(USER, "/latest kim putin 10")
+    assert SEED_TITLE in latest.visible_text
+    assert "putin → Vladimir Putin" in latest.visible_text
+    assert latest.link_preview_options == {"is_disabled": True}
+
+
+async def test_latest_pages_with_more(vigie: Vigie) -> None:
+    """The More button replaces the list with the next stories."""
+    await vigie.rt.poll_cycle()
+    (first,) = await vigie.say(USER, "/latest kim putin 2")
+    assert first.callback_data
+    shown_first = set(first.visible_text.splitlines()[1:])
+    second = await vigie.press(USER, first, first.callback_data[0], edits=True)
+    shown_second = set(second.visible_text.splitlines()[1:])
+    assert shown_second - shown_first
+    assert not (shown_second - {""}) & (shown_first - {""})
+
+
+async def test_latest_not_understood_suggests(vigie: Vigie) -> None:
+    """A misspelt name gets a helpful answer with a suggestion."""
+    await vigie.rt.poll_cycle()
+    (reply,) = await vigie.say(USER, "/latest puttin")
+    assert "Putin" in reply.visible_text
+
+
+async def test_digest_now(vigie: Vigie) -> None:
+    """/digest sends the digest of the chat's topics at once."""
+    await vigie.say(USER, "/start")
+    await vigie.say(USER, "/track kim putin")
+    vigie.tick(minutes=1)
+    await vigie.rt.poll_cycle()
+    (digest,) = await vigie.say(USER, "/digest")
+    assert "kim putin" in digest.visible_text
+    assert "Putin" in digest.visible_text
+
+
+async def test_scheduled_digest_once_and_no_repeat(vigie: Vigie) -> None:
+    """The daily digest comes at the chat's time with the new events, and the next day repeats none."""
+    await vigie.say(USER, "/start")
+    await vigie.say(USER, "/track kim putin")
+    await vigie.say(USER, "/settings time 08:00")
+    vigie.tick(minutes=1)
+    await vigie.rt.poll_cycle()
+    vigie.clock.now = dtm.datetime(2023, 9, 15, 8, 0, 30, tzinfo=dtm.UTC)
+    before = len(vigie.fake.sent(USER))
+    await vigie.rt.send_digests()
+    digest = vigie.fake.sent(USER)[before:]
+    assert len(digest) == 1
+    assert "kim putin" in digest[0].visible_text
+    vigie.tick(days=1)
+    await vigie.rt.poll_cycle()
+    await vigie.rt.send_digests()
+    assert len(vigie.fake.sent(USER)) == before + 1
+
+
+async def test_nothing_new_message_only_when_asked(vigie: Vigie) -> None:
+    """A day with nothing new sends nothing, unless the chat asked for "nothing new" messages."""
+    await vigie.say(USER, "/start")
+    await vigie.say(USER, "/track zelensky")
+    vigie.clock.now = dtm.datetime(2023, 9, 15, 8, 0, 30, tzinfo=dtm.UTC)
+    before = len(vigie.fake.sent(USER))
+    await vigie.rt.send_digests()
+    assert len(vigie.fake.sent(USER)) == before
+    (settings,) = await vigie.say(USER, "/settings")
+    await vigie.press(USER, settings, "set:nothing_new:on", edits=True)
+    vigie.tick(days=1)
+    await vigie.rt.send_digests()
+    assert len(vigie.fake.sent(USER)) == before + 2  # the settings message, then "nothing new"
+
+
+async def test_alert_for_a_story_added_after_start(vigie: Vigie) -> None:
+    """With alerts on, a new matching story is pushed after the next cycle, once."""
+    await vigie.say(USER, "/start")
+    await vigie.say(USER, "/track kim putin")
+    await vigie.rt.poll_cycle()
+    await vigie.say(USER, "/alerts on")
+    body = (FIXTURES / "world" / "en.rss").read_text(encoding="utf-8")
+    item = (
+        "<item><guid>en-late</guid><title>Kim Jong Un leaves Russia after Putin talks</title>"
+        "<link>https://en.news.example/kim-leaves</link>"
+        "<pubDate>Sun, 17 Sep 2023 10:00:00 +0000</pubDate></item></channel>"
+    )
+    vigie.feeds.add("/en.rss", body.replace("</channel>", item).encode())
+    vigie.tick(hours=1)
+    before = len(vigie.fake.sent(USER))
+    await vigie.rt.poll_cycle()
+    alerts = vigie.fake.sent(USER)[before:]
+    assert len(alerts) == 1
+    assert "Kim Jong Un leaves Russia" in alerts[0].visible_text
+    vigie.tick(hours=1)
+    await vigie.rt.poll_cycle()
+    assert len(vigie.fake.sent(USER)) == before + 1
+
+
+async def test_topics_remove_button(vigie: Vigie) -> None:
+    """/topics lists the topics; its remove button takes one away."""
+    await vigie.say(USER, "/track kim putin")
+    await vigie.say(USER, "/track zelensky")
+    (listing,) = await vigie.say(USER, "/topics")
+    assert "zelensky" in listing.visible_text
+    remove = next(d for d in listing.callback_data if d.startswith("untrack:"))
+    edited = await vigie.press(USER, listing, remove, edits=True)
+    assert "kim putin" not in edited.visible_text
+    assert "zelensky" in edited.visible_text
+
+
+async def test_untrack_by_number(vigie: Vigie) -> None:
+    """/untrack 1 removes the first topic; a wrong number says how many there are."""
+    await vigie.say(USER, "/track kim putin")
+    await vigie.say(USER, "/track zelensky")
+    (removed,) = await vigie.say(USER, "/untrack 1")
+    assert "kim putin" in removed.visible_text
+    (wrong,) = await vigie.say(USER, "/untrack 5")
+    assert "5" in wrong.visible_text
+
+
+async def test_settings_typed(vigie: Vigie) -> None:
+    """/settings tz accepts a city name and shows the zone it chose."""
+    (reply,) = await vigie.say(USER, "/settings tz Paris")
+    assert "Europe/Paris" in reply.visible_text
+    (bad,) = await vigie.say(USER, "/settings time 25:00")
+    assert "25:00" in bad.visible_text
+
+
+async def test_admin_feeds_and_refusal(vigie: Vigie) -> None:
+    """Admins see feed health; anyone else gets a polite refusal."""
+    await vigie.rt.poll_cycle()
+    replies = await vigie.say(ADMIN, "/feeds")
+    assert "seed.rss" in replies[0].visible_text
+    (stats,) = await vigie.say(ADMIN, "/stats")
+    assert any(ch.isdigit() for ch in stats.visible_text)
+    (refused,) = await vigie.say(USER, "/feeds")
+    assert "seed.rss" not in refused.visible_text
+
+
+async def test_unknown_command_is_helped(vigie: Vigie) -> None:
+    """An unknown command gets a pointer to /help."""
+    (reply,) = await vigie.say(USER, "/frobnicate")
+    assert "/help" in reply.visible_text
+
+
+async def test_help_lists_commands(vigie: Vigie) -> None:
+    """/help lists every command."""
+    (reply,) = await vigie.say(USER, "/help")
+    for command in (
+        "/latest",
+        "/track",
+        "/topics",
+        "/untrack",
+        "/digest",
+        "/alerts",
+        "/settings",
+        "/stop",
+    ):
+        assert command in reply.visible_text
+
+
+async def test_stop_deletes_the_chat(vigie: Vigie) -> None:
+    """/stop deletes the chat's topics: a later /topics shows none."""
+    await vigie.say(USER, "/track kim putin")
+    await vigie.say(USER, "/stop")
+    (topics,) = await vigie.say(USER, "/topics")
+    assert "1. kim putin" not in topics.visible_text
+
+
+async def test_command_menus_in_english_and_french(vigie: Vigie) -> None:
+    """The command menu is registered for English and French."""
+    english = vigie.fake.commands_for()
+    french = vigie.fake.commands_for(language_code="fr")
+    assert {c["command"] for c in english} >= {"latest", "track", "digest"}
+    assert english != french
+
+
+async def test_blocked_chat_deactivated_others_served(vigie: Vigie) -> None:
+    """A chat that blocked the bot is deactivated; the others still get their digest."""
+    for chat in (USER, OTHER):
+        await vigie.say(chat, "/track kim putin")
+    vigie.tick(minutes=1)
+    await vigie.rt.poll_cycle()
+    vigie.fake.block(USER)
+    vigie.clock.now = dtm.datetime(2023, 9, 15, 8, 0, 30, tzinfo=dtm.UTC)
+    before = len(vigie.fake.sent(OTHER))
+    report = await vigie.rt.send_digests()
+    assert report is not None
+    assert report.deactivated == 1
+    assert len(vigie.fake.sent(OTHER)) == before + 1
+    assert vigie.app.subscribers.chat(USER) is None
+
+
+async def test_429_storm_delivers_every_digest_once(vigie: Vigie) -> None:
+    """Under a storm of 429s, every chat still gets its digest exactly once."""
+    chats = list(range(2001, 2011))
+    for chat in chats:
+        await vigie.say(chat, "/track putin")
+    vigie.tick(minutes=1)
+    await vigie.rt.poll_cycle()
+    vigie.fake.force_429(6, retry_after=1)
+    vigie.clock.now = dtm.datetime(2023, 9, 15, 8, 0, 30, tzinfo=dtm.UTC)
+    before = {c: len(vigie.fake.sent(c)) for c in chats}
+    await vigie.rt.send_digests()
+    for _ in range(5):
+        if all(len(vigie.fake.sent(c)) > before[c] for c in chats):
+            break
+        await vigie.rt.send_outbox()
+    assert all(len(vigie.fake.sent(c)) == before[c] + 1 for c in chats)
+
+
+async def test_schedules_survive_a_restart(
+    fake_bot_api: FakeBotApi, feed_server: FeedServer, tmp_path: Path
+) -> None:
+    """A chat's digest time set before a restart is kept, and a digest missed while down is sent."""
+    clock = Clock()
+    async for first in running(fake_bot_api, feed_server, tmp_path, clock):
+        first.serve(WORLD)
+        await first.say(USER, "/settings tz Europe/Paris")
+        await first.say(USER, "/track kim putin")
+        first.tick(minutes=1)
+        await first.rt.poll_cycle()
+    clock.now = dtm.datetime(2023, 9, 15, 9, 30, tzinfo=dtm.UTC)  # 11:30 in Paris: 08:00 was missed
+    async for second in running(fake_bot_api, feed_server, tmp_path, clock):
+        before = len(fake_bot_api.sent(USER))
+        await second.rt.send_digests()
+        assert len(fake_bot_api.sent(USER)) == before + 1
+        assert "kim putin" in fake_bot_api.sent(USER)[-1].visible_text
