@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import multiprocessing
 import random
 from collections.abc import AsyncIterator, Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
+from pathlib import Path
 
 from sqlalchemy import Engine
 
@@ -57,12 +60,43 @@ def configure_logging(settings: Settings) -> None:
             handler.addFilter(redact)
 
 
-class App:
-    """Everything Vigie is made of, built lazily from the settings; `clock` is injectable."""
+@dataclass(frozen=True, slots=True)
+class Language:
+    """The entity catalog and what is compiled from it: the matcher and the query parser."""
 
-    def __init__(self, settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> None:
+    catalog: Catalog
+    matcher: Matcher
+    query_parser: QueryParser
+
+
+@functools.cache
+def language(entities_file: Path | None) -> Language:
+    """Load and compile the catalog once per process (compiling takes about a second)."""
+    catalog = load_catalog(entities_file)
+    return Language(catalog, Matcher(catalog), QueryParser(catalog))
+
+
+def parse_pool() -> Executor:
+    """Two worker processes for parsing, spawned (not forked) so no thread state is copied."""
+    return ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn"))
+
+
+class App:
+    """Everything Vigie is made of, built lazily from the settings.
+
+    `clock` is injectable; `pool` lets a caller share one parse pool between Apps (tests do).
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        pool: Executor | None = None,
+    ) -> None:
         self.settings = settings
         self.clock = clock
+        self._pool = pool
 
     @cached_property
     def engine(self) -> Engine:
@@ -70,17 +104,17 @@ class App:
         upgrade(engine)
         return engine
 
-    @cached_property
+    @property
     def catalog(self) -> Catalog:
-        return load_catalog(self.settings.entities_file)
+        return language(self.settings.entities_file).catalog
 
-    @cached_property
+    @property
     def matcher(self) -> Matcher:
-        return Matcher(self.catalog)
+        return language(self.settings.entities_file).matcher
 
-    @cached_property
+    @property
     def query_parser(self) -> QueryParser:
-        return QueryParser(self.catalog)
+        return language(self.settings.entities_file).query_parser
 
     @cached_property
     def listed_feeds(self) -> list[str]:
@@ -116,7 +150,7 @@ class App:
     ) -> AsyncIterator[Ingestor]:
         """An Ingestor with its HTTP client and parse pool, closed on exit."""
         limits = limits or FetchLimits()
-        pool = ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn"))
+        pool = self._pool or parse_pool()
         try:
             async with make_client(limits) as client:
                 yield Ingestor(
@@ -130,4 +164,5 @@ class App:
                     rng=rng,
                 )
         finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+            if pool is not self._pool:
+                pool.shutdown(wait=True, cancel_futures=True)

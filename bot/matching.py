@@ -31,6 +31,7 @@ match wins (so "North Korea" never yields a "Korea"), and a few phrases block th
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -39,7 +40,15 @@ from types import MappingProxyType
 import ahocorasick
 
 from bot.entities import Catalog, MatchResult, Mention
-from bot.normalize import Normalized, is_unspaced, normalize, normalize_with_map, script_of
+from bot.normalize import (
+    SCRIPT_RANGES,
+    UNSPACED_SCRIPTS,
+    Normalized,
+    is_unspaced,
+    normalize,
+    normalize_with_map,
+    script_of,
+)
 
 # Place names that contain a country's name but are not that country.
 BLOCKERS = ("New Mexico", "New Jersey", "New Guinea", "British Columbia", "District of Columbia")
@@ -89,6 +98,36 @@ _CONSONANT_ENDINGS = frozenset(
 _EXACT = frozenset({""})
 _MIN_STEM = 3
 _MIN_BARE_STEM = 5  # a plural's stem alone (Филиппины → Филиппин) only when this long
+
+
+# Keys go to one automaton per group of scripts (by their first letter), and each automaton
+# only runs over texts that hold its scripts. pyahocorasick finds a node's child by a linear
+# search: one automaton whose root fanned out to thousands of Han and Hangul first letters
+# would make every Latin letter pay for them.
+def _char_class(*scripts: str) -> re.Pattern[str]:
+    ranges = "".join(
+        f"{re.escape(chr(lo))}-{re.escape(chr(hi))}"
+        for lo, hi, name in SCRIPT_RANGES
+        if name in scripts
+    )
+    return re.compile(f"[{ranges}]")
+
+
+_GROUP_PRESENT: dict[str, re.Pattern[str]] = {
+    "arabic": _char_class("arabic"),
+    "hebrew": _char_class("hebrew"),
+    "hangul": _char_class("hangul"),
+    "unspaced": _char_class(*UNSPACED_SCRIPTS),
+}
+
+
+def _group(key: str) -> str:
+    """The automaton a key goes to: by the script of its first letter ("other" runs always)."""
+    script = script_of(key.lstrip(" ")[0])
+    if script in _GROUP_PRESENT:
+        return script
+    return "unspaced" if script in UNSPACED_SCRIPTS else "other"
+
 
 # How the end of a key is checked.
 _BOUNDED, _OPEN, _HANGUL, _CYRILLIC = range(4)
@@ -218,25 +257,30 @@ class Matcher:
         for (key, check, skip, words, prefixes), targets in grouped.items():
             unique = tuple(dict.fromkeys(targets)) if len(targets) > 1 else tuple(targets)
             by_key[key].append(_Pattern(check, skip, words, prefixes, unique))
-        self._automaton = ahocorasick.Automaton()
-        for key, patterns in by_key.items():
-            self._automaton.add_word(key, (len(key), tuple(patterns)))
-        self._automaton.make_automaton()
+        keys_of: dict[str, list[str]] = defaultdict(list)
+        for key in sorted(by_key):  # sorted: Latin children come first in the shared nodes
+            keys_of[_group(key)].append(key)
+        self._automata: list[tuple[re.Pattern[str] | None, ahocorasick.Automaton]] = []
+        for group, keys in sorted(keys_of.items()):
+            automaton = ahocorasick.Automaton()
+            for key in keys:
+                automaton.add_word(key, (len(key), tuple(by_key[key])))
+            automaton.make_automaton()
+            self._automata.append((_GROUP_PRESENT.get(group), automaton))
         self.alias_index: Mapping[str, frozenset[str]] = MappingProxyType(
             {text: frozenset(ids) for text, ids in index.items()}
         )
         self._topics = catalog.topics
         topics_of: dict[str, set[str]] = defaultdict(set)
         for topic in catalog.topics.values():
-            for group in topic.all_of:
-                for entity_id in group:
-                    topics_of[entity_id].add(topic.id)
+            for entity_id in frozenset().union(*topic.all_of):
+                topics_of[entity_id].add(topic.id)
         self._topics_of = {k: frozenset(v) for k, v in topics_of.items()}
 
     @property
     def size(self) -> int:
-        """How many keys the automaton holds."""
-        return len(self._automaton)
+        """How many keys the automata hold."""
+        return sum(len(automaton) for _, automaton in self._automata)
 
     def match(self, title: str, summary: str) -> MatchResult:
         """The entities mentioned in a story and the topics they satisfy."""
@@ -269,7 +313,13 @@ class Matcher:
     def _candidates(self, norm: Normalized, original: str) -> list[_Candidate]:
         text = f" {norm.text} "
         found: list[_Candidate] = []
-        for last, (key_len, patterns) in self._automaton.iter(text):
+        hits = (
+            hit
+            for present, automaton in self._automata
+            if present is None or present.search(text)
+            for hit in automaton.iter(text)
+        )
+        for last, (key_len, patterns) in hits:
             end = last + 1  # pyahocorasick reports the index of the key's last character
             for pattern in patterns:
                 key_start = end - key_len

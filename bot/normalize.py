@@ -51,7 +51,7 @@ _ZERO_WIDTH_SPACE = "\u200b"
 
 
 # Scripts the matcher treats specially, as (first, last, name) code point ranges, sorted.
-_SCRIPT_RANGES = (
+SCRIPT_RANGES = (
     (0x0370, 0x03FF, "greek"),
     (0x0400, 0x052F, "cyrillic"),
     (0x0590, 0x05FF, "hebrew"),
@@ -88,7 +88,7 @@ _SCRIPT_RANGES = (
     (0x1B000, 0x1B16F, "kana"),
     (0x20000, 0x3FFFF, "han"),
 )
-_SCRIPT_STARTS = tuple(r[0] for r in _SCRIPT_RANGES)
+_SCRIPT_STARTS = tuple(r[0] for r in SCRIPT_RANGES)
 # Scripts written without spaces between words: no word boundaries are required inside them.
 UNSPACED_SCRIPTS = frozenset({"han", "kana", "thai", "lao", "khmer", "myanmar", "tibetan", "yi"})
 
@@ -97,8 +97,8 @@ def script_of(ch: str) -> str:
     """A coarse script name for one character ("latin" for Latin and anything unlisted)."""
     o = ord(ch)
     i = bisect_right(_SCRIPT_STARTS, o) - 1
-    if i >= 0 and o <= _SCRIPT_RANGES[i][1]:
-        return _SCRIPT_RANGES[i][2]
+    if i >= 0 and o <= SCRIPT_RANGES[i][1]:
+        return SCRIPT_RANGES[i][2]
     return "latin"
 
 

@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+import atexit
+import functools
 from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.app import App
+from bot.app import App, parse_pool
 from bot.fetch import FetchLimits
 from bot.ingest import FeedReport
 from bot.settings import load_settings
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SEPT_14_2023 = datetime(2023, 9, 14, 12, 0, tzinfo=UTC)
+
+
+@functools.cache
+def shared_pool() -> Executor:
+    """One real parse pool for the whole test session (spawning workers takes a second)."""
+    pool = parse_pool()
+    atexit.register(pool.shutdown, wait=True, cancel_futures=True)
+    return pool
 
 
 class Clock:
@@ -42,7 +53,7 @@ def make_app(
         FEEDS_FILE=str(feeds),
         **settings,
     )
-    return App(config, clock=clock or Clock())
+    return App(config, clock=clock or Clock(), pool=shared_pool())
 
 
 async def poll(app: App, limits: FetchLimits | None = None) -> list[FeedReport]:
