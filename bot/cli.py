@@ -28,7 +28,7 @@ from bot.app import App, configure_logging
 from bot.catalog import CatalogError
 from bot.feedlist import FeedListError
 from bot.ingest import FeedReport, Outcome, story_matches
-from bot.query import describe
+from bot.render import understanding_text
 from bot.search import find
 from bot.settings import SettingsError, load_settings
 from storage import stories as story_store
@@ -158,7 +158,7 @@ def latest(app: App, args: argparse.Namespace) -> int:
     if results.query.empty:
         print("nothing to search for in that query", file=sys.stderr)
         return EXIT_USAGE
-    print(f"query: {describe(results.query, app.catalog)}", file=sys.stderr)
+    print(f"query: {understanding_text(results.query, app.catalog, 'en')}", file=sys.stderr)
     for word, ids in results.query.suggestions.items():
         names = ", ".join(app.catalog.entities[i].name("en") for i in ids)
         if not results.hits:

@@ -23,7 +23,9 @@ Inflection, checked on each hit of a key that leaves the word open:
   what precedes them in the word must be such a prefix. ل + الصين is written للصين: names in
   ال also get a key without the alef that only follows ل. The span leaves the prefix out.
 
-case_sensitive aliases match only where the original text is capitalised or upper-case;
+case_sensitive aliases match only where the original text is capitalised or upper-case (an
+acronym of up to three letters, "UN", "WHO", only where upper-case: not French "Un", not
+"Who"; longer ones also title-cased, as British papers write "Nato");
 weak aliases only beside a strong mention of their context; at overlapping places the longest
 match wins (so "North Korea" never yields a "Korea"), and a few phrases block their parts
 ("New Mexico" is not Mexico).
@@ -39,7 +41,7 @@ from types import MappingProxyType
 
 import ahocorasick
 
-from bot.entities import Catalog, MatchResult, Mention
+from bot.entities import Alias, Catalog, MatchResult, Mention
 from bot.normalize import (
     SCRIPT_RANGES,
     UNSPACED_SCRIPTS,
@@ -137,7 +139,7 @@ _BOUNDED, _OPEN, _HANGUL, _CYRILLIC = range(4)
 class _Target:
     entity_id: str | None  # None for a blocker
     alias: str
-    case_sensitive: bool
+    case: int  # what the text must look like: _ANY_CASE, _CAPITALISED or _UPPER
     weak: bool
     context: frozenset[str]
 
@@ -244,7 +246,7 @@ class Matcher:
         for entity in catalog.entities.values():
             for alias in entity.aliases:
                 target = _Target(
-                    entity.id, alias.text, alias.case_sensitive, alias.weak, alias.context
+                    entity.id, alias.text, _case_rule(alias), alias.weak, alias.context
                 )
                 norm = normalize(alias.text)
                 for shape in _keys(alias.text, norm):
@@ -332,12 +334,12 @@ class Matcher:
                     continue
                 start = key_start + pattern.skip - 1  # -1: the padding space at text[0]
                 stop = mention_end - 1
-                capitalised: bool | None = None
+                case: int | None = None  # how the original is written there, when needed
                 for target in pattern.targets:
-                    if target.case_sensitive:
-                        if capitalised is None:
-                            capitalised = _capitalised(original, *norm.span(start, stop))
-                        if not capitalised:
+                    if target.case:
+                        if case is None:
+                            case = _case_of(original, *norm.span(start, stop))
+                        if case < target.case:
                             continue
                     found.append(_Candidate(start, stop, target))
         return found
@@ -351,14 +353,24 @@ class Matcher:
         )
 
 
-def _capitalised(original: str, start: int, end: int) -> bool:
-    """Whether the first cased letter of original[start:end] is upper-case (or none is cased)."""
-    for ch in original[start:end]:
-        if ch.isupper():
-            return True
-        if ch.islower():
-            return False
-    return True
+_ANY_CASE, _CAPITALISED, _UPPER = 0, 1, 2
+
+
+def _case_rule(alias: Alias) -> int:
+    """What a case-sensitive alias asks of the text: a capital, or all capitals."""
+    if not alias.case_sensitive:
+        return _ANY_CASE
+    letters = [ch for ch in alias.text if ch.isalpha()]
+    acronym = 2 <= len(letters) <= 3 and all(ch.isupper() for ch in letters)
+    return _UPPER if acronym else _CAPITALISED
+
+
+def _case_of(original: str, start: int, end: int) -> int:
+    """_UPPER, _CAPITALISED or _ANY_CASE (lower) for how original[start:end] is written."""
+    cased = [ch for ch in original[start:end] if ch.isupper() or ch.islower()]
+    if not cased or all(ch.isupper() for ch in cased):
+        return _UPPER
+    return _CAPITALISED if cased[0].isupper() else _ANY_CASE
 
 
 def _resolve(candidates: list[_Candidate], taken: list[_Candidate]) -> list[_Candidate]:

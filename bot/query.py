@@ -246,10 +246,3 @@ def understood(query: Query, catalog: Catalog, lang: str = "en") -> list[tuple[s
         prefix = "-" if term in query.excluded else ""
         lines.append((prefix + term.text, names))
     return lines
-
-
-def describe(query: Query, catalog: Catalog, lang: str = "en") -> str:
-    """How a query was understood, on one plain-text line: "kim → Kim Jong-un, Kim Yo-jong · putin → Vladimir Putin"."""
-    return " · ".join(
-        f"{typed} → {', '.join(names)}" for typed, names in understood(query, catalog, lang)
-    )

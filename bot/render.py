@@ -247,6 +247,9 @@ def understanding_text(query: Query, catalog: Catalog, lang: str) -> str:
                 sign = "-" if typed.startswith("-") else ""
                 alternatives.append(sign + names[0] if names else typed)
                 continue
+            if names == [typed]:  # a topic tracked by its own name
+                alternatives.append(typed)
+                continue
             more = ", …" if len(names) > NAMES_SHOWN else ""
             alternatives.append(f"{typed} → {', '.join(names[:NAMES_SHOWN])}{more}")
         shown.append(f" {either} ".join(alternatives))

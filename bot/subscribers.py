@@ -15,7 +15,8 @@ from sqlalchemy import Engine
 from bot import replies
 from bot.entities import Catalog
 from bot.i18n import SUPPORTED, pick_language
-from bot.query import Query, QueryParser, describe
+from bot.query import Query, QueryParser
+from bot.render import understanding_text
 from bot.schedule import parse_hhmm
 from bot.search import Results, find
 from bot.zones import ZoneAnswer, resolve_zone
@@ -118,7 +119,7 @@ class Subscribers:
                 number=n,
                 subscription_id=sub.id or 0,
                 query=sub.query,
-                understood=describe(self.parser.parse(sub.query), self.catalog, lang),
+                understood=understanding_text(self.parser.parse(sub.query), self.catalog, lang),
                 alerts=sub.alerts,
             )
             for n, sub in enumerate(subs, start=1)

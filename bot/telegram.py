@@ -134,7 +134,11 @@ async def start(application: Application, ticks: Ticks = Ticks()) -> Runtime:
     # A long fan-out may outlast a tick: the overlapping run returns at once (busy or locked).
     overlap = {"max_instances": 2, "coalesce": True}
     jobs.run_repeating(
-        _job(Runtime.poll_cycle), ticks.poll, first=ticks.first_poll, name="poll", job_kwargs=overlap
+        _job(Runtime.poll_cycle),
+        ticks.poll,
+        first=ticks.first_poll,
+        name="poll",
+        job_kwargs=overlap,
     )
     jobs.run_repeating(
         _job(Runtime.send_digests),

@@ -47,11 +47,14 @@ async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     core = services(context)
     subscribers = core.app.subscribers
     if action.action == "track":
-        topic_query, added = await asyncio.to_thread(subscribers.track, chat.id, action.value)
+        # A catalog topic is tracked by its name in the chat's language, as a person would type it.
+        topic = core.app.catalog.topics.get(action.value)
+        text = topic.name(chat.lang) if topic else action.value
+        topic_query, added = await asyncio.to_thread(subscribers.track, chat.id, text)
         reply = (
             replies.tracked(topic_query, core.app.catalog, chat.lang)
             if added
-            else replies.already_tracking(chat.lang, action.value)
+            else replies.already_tracking(chat.lang, text)
         )
         await send(update, context, reply)
     elif action.action == "more":

@@ -60,6 +60,8 @@ _SMALL = Catalog(
             _entity("country:IL", _COUNTRY, "Israel", "ישראל"),
             _entity("country:MX", _COUNTRY, "Mexico"),
             _entity("elysee", Kind.PLACE, Alias("Élysée", case_sensitive=True)),
+            _entity("un", Kind.ORGANIZATION, Alias("UN", case_sensitive=True)),
+            _entity("nato", Kind.ORGANIZATION, Alias("NATO", case_sensitive=True)),
             _entity("georgia-country", _COUNTRY, "Georgia"),
             _entity("georgia-state", Kind.PLACE, "Georgia"),
             _entity("term:arms", Kind.KEYWORD, "arms", "missiles"),
@@ -192,6 +194,10 @@ def test_arabic_prefix_must_be_a_prefix(small: Matcher, text: str) -> None:
         ("à l'Elysee", {"elysee"}),
         ("à l'élysée", set()),
         ("the trump card", set()),
+        ("UN envoy", {"un"}),
+        ("Un avion de ligne", set()),  # a short acronym needs capitals
+        ("Nato summit", {"nato"}),  # a longer one may be title-cased
+        ("nato", set()),
     ],
 )
 def test_case_sensitive_aliases(small: Matcher, text: str, expected: set[str]) -> None:

@@ -15,8 +15,9 @@ the pseudo-locales' "XA"/"XB" are not countries):
 What is dropped, because it would match ordinary words:
 - names shorter than 3 characters in alphabetic scripts ("UK", "ЕС");
 - names in `STOP_NAMES`, hand-picked homographs ("Man", "Island", "Réunion"...);
-- names given by only small locales (languages outside `MAJOR_LANGS`) that are frequent words in
-  some language: listed in common_words.txt (see its header for how it was made);
+- names that are frequent words in another language, mostly from small locales (languages
+  outside `MAJOR_LANGS`) or once their accents are folded ("Séc" → "sec"): listed in
+  common_words.txt (see its header for how it was made);
 - a name two countries share ("Kongo": CG in 102 locales, CD in 4) goes to the country that
   has it at least twice as often, or to neither.
 Names in cased scripts (Latin, Cyrillic, Greek...) are matched case-sensitively by the loader
@@ -127,10 +128,11 @@ def collect() -> Iterator[tuple[str, str, str]]:
 
 
 def too_short(key: str) -> bool:
-    """Names under 3 characters in alphabetic scripts collide with words and abbreviations."""
+    """Names under 3 characters in alphabetic scripts collide with words and abbreviations,
+    and so do single Chinese characters ("刚果（金）" must not make "金" a country)."""
     if len(key) >= 3:
         return False
-    return not any(is_unspaced(ch) or script_of(ch) == "hangul" for ch in key)
+    return len(key) < 2 or not any(is_unspaced(ch) or script_of(ch) == "hangul" for ch in key)
 
 
 def read_common_words(path: Path = COMMON_WORDS_PATH) -> frozenset[str]:
@@ -141,9 +143,8 @@ def read_common_words(path: Path = COMMON_WORDS_PATH) -> frozenset[str]:
 def build(rows: Iterable[tuple[str, str, str]], common_words: frozenset[str]) -> dict[str, object]:
     """The countries.json document from (code, name, locale id) rows."""
     display: dict[str, dict[str, str]] = defaultdict(dict)
-    # normalised name -> code -> locales giving it; and the first spelling seen
+    # normalised name -> code -> how many locales give it; and the first spelling seen
     owners: dict[str, Counter[str]] = defaultdict(Counter)
-    langs: dict[str, set[str]] = defaultdict(set)
     spelling: dict[tuple[str, str], tuple[str, str]] = {}
     for code, name, locale_id in rows:
         lang = _lang(locale_id)
@@ -153,11 +154,10 @@ def build(rows: Iterable[tuple[str, str, str]], common_words: frozenset[str]) ->
         if not key or too_short(key) or key in STOP_NAMES:
             continue
         owners[key][code] += 1
-        langs[key].add(lang)
         spelling.setdefault((code, key), (name, lang))
     aliases: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for key, counts in owners.items():
-        if key in common_words and not langs[key] & MAJOR_LANGS:
+        if key in common_words:
             continue
         (code, best), *rest = counts.most_common()
         if rest and best < 2 * rest[0][1]:
