@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint format bench clean
+.PHONY: install run test lint format messages clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("Vigie needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -30,8 +30,11 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: $(STAMP)
-	$(BIN)/python -m bench
+# After changing texts in code: refresh the template and merge it into every language's .po file.
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -c TRANSLATORS: --project=Vigie --version=0.1 \
+		--copyright-holder="Vigie contributors" -w 100 -o bot/locales/vigie.pot bot handlers
+	$(BIN)/pybabel update -i bot/locales/vigie.pot -d bot/locales -D vigie -w 100 --ignore-obsolete
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -53,7 +53,17 @@ from bot.normalize import (
 )
 
 # Place names that contain a country's name but are not that country.
-BLOCKERS = ("New Mexico", "New Jersey", "New Guinea", "British Columbia", "District of Columbia")
+BLOCKERS = (
+    "New Mexico",
+    "New Jersey",
+    "New Guinea",
+    "British Columbia",
+    "District of Columbia",
+    "guinea pig",
+    "guinea pigs",
+    "内蒙古",  # Inner Mongolia, in China
+    "內蒙古",
+)
 
 _ARABIC_PREFIXES = frozenset({"", "و", "ف", "ب", "ل", "ك", "وب", "ول", "فب", "فل", "وك"})
 _ARABIC_LAM = frozenset({"ل", "ول", "فل"})  # before a name in ال, written ل + ل...

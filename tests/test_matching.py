@@ -59,6 +59,7 @@ _SMALL = Catalog(
             _entity("country:CN", _COUNTRY, "China", "الصين"),
             _entity("country:IL", _COUNTRY, "Israel", "ישראל"),
             _entity("country:MX", _COUNTRY, "Mexico"),
+            _entity("country:MN", _COUNTRY, "Mongolia", "蒙古"),
             _entity("elysee", Kind.PLACE, Alias("Élysée", case_sensitive=True)),
             _entity("un", Kind.ORGANIZATION, Alias("UN", case_sensitive=True)),
             _entity("nato", Kind.ORGANIZATION, Alias("NATO", case_sensitive=True)),
@@ -221,6 +222,8 @@ def test_weak_alias_needs_a_strong_context(small: Matcher) -> None:
         ("Korea", {"country:KR"}),
         ("New Mexico", set()),
         ("Mexico City", {"country:MX"}),
+        ("内蒙古自治区", set()),  # Inner Mongolia is China
+        ("蒙古国总统", {"country:MN"}),
     ],
 )
 def test_longest_match_wins(small: Matcher, text: str, expected: set[str]) -> None:

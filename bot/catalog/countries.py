@@ -69,6 +69,7 @@ STOP_NAMES = frozenset(
         "norfolk",  # the English county, the Virginia city (NF in cs, nl, pl)
         "reunion",  # French "Réunion" (meeting) opening a headline (RE in many)
         "salvador",  # the Brazilian city, a first name (SV in fr, cs, hr)
+        "siri",  # Apple's assistant (SY in sw, ...)
         "того",  # Russian "того" (that) opening a sentence (TG in ru)
     }
 )
