@@ -66,7 +66,7 @@ async def converse(vigie: Vigie, out: list[str]) -> None:
     await say("/stop")
 
 
-async def main(path: Path) -> None:
+async def main() -> str:
     out = [
         "# An example conversation",
         "",
@@ -86,9 +86,10 @@ async def main(path: Path) -> None:
                     await converse(vigie, out)
             finally:
                 await feeds.close()
-    path.write_text("\n".join(out), encoding="utf-8")
-    print(f"wrote {path}")
+    return "\n".join(out)
 
 
 if __name__ == "__main__":
-    asyncio.run(main(Path(sys.argv[1]) if len(sys.argv) > 1 else OUTPUT))
+    path = Path(sys.argv[1]) if len(sys.argv) > 1 else OUTPUT
+    path.write_text(asyncio.run(main()), encoding="utf-8")
+    print(f"wrote {path}")
