@@ -1,8 +1,9 @@
 """Find the catalog's entities and topics in a story's title and summary, in any language.
 
-Every alias is normalised (bot.normalize) and compiled into ONE Aho-Corasick automaton, run
-over the normalised text padded with a space at both ends; the cost of a match grows with the
-text, not with the catalog. Word boundaries come from the keys themselves:
+Every alias is normalised (bot.normalize) and compiled once into Aho-Corasick automata (one
+per group of scripts, see _GROUP_PRESENT) run over the normalised text padded with a space at
+both ends; no alias is ever tried on its own, and the cost of a match grows with the text, not
+with the catalog. Word boundaries come from the keys themselves:
 
 - an alias starting with a letter of a spaced script (Latin, Cyrillic, Arabic, Hangul...) is
   keyed with a leading space, so it only starts at a word start ("Rasputin" has no "putin");
@@ -34,6 +35,7 @@ match wins (so "North Korea" never yields a "Korea"), and a few phrases block th
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -264,7 +266,7 @@ class Matcher:
                 index[norm].add(entity.id)
         for phrase in BLOCKERS:
             for shape in _keys(phrase, normalize(phrase)):
-                grouped[shape].append(_Target(None, phrase, False, False, frozenset()))
+                grouped[shape].append(_Target(None, phrase, _ANY_CASE, False, frozenset()))
         by_key: dict[str, list[_Pattern]] = defaultdict(list)
         for (key, check, skip, words, prefixes), targets in grouped.items():
             unique = tuple(dict.fromkeys(targets)) if len(targets) > 1 else tuple(targets)
@@ -302,7 +304,7 @@ class Matcher:
         ]
         found = [self._candidates(norm, original) for norm, original, _ in texts]
         strong = [_resolve([c for c in cands if not c.target.weak], []) for cands in found]
-        strong_ids = {c.target.entity_id for chosen in strong for c in chosen}
+        strong_ids = {c.target.entity_id for chosen in strong for c in chosen} - {None}
         mentions: list[Mention] = []
         for (norm, _original, in_title), cands, chosen in zip(texts, found, strong, strict=True):
             weak = [c for c in cands if c.target.weak and c.target.context & strong_ids]
@@ -389,11 +391,16 @@ def _resolve(candidates: list[_Candidate], taken: list[_Candidate]) -> list[_Can
     Several entities found at the very same span are all kept.
     """
     spans = sorted({(c.start, c.end) for c in candidates}, key=lambda s: (s[0] - s[1], s[0]))
-    occupied = [(c.start, c.end) for c in taken]
+    # the kept spans are disjoint: sorted by start, their ends are sorted too
+    kept = sorted({(c.start, c.end) for c in taken})
+    starts = [start for start, _ in kept]
+    ends = [end for _, end in kept]
     chosen: set[tuple[int, int]] = set()
     for start, end in spans:
-        if any(start < e and s < end for s, e in occupied):
+        i = bisect_right(starts, start)
+        if (i and ends[i - 1] > start) or (i < len(starts) and starts[i] < end):
             continue
-        occupied.append((start, end))
+        starts.insert(i, start)
+        ends.insert(i, end)
         chosen.add((start, end))
     return [*taken, *(c for c in candidates if (c.start, c.end) in chosen)]

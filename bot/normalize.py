@@ -16,8 +16,13 @@ combining characters that follow it (a "segment"):
    "Jong-un", "Jong‑un", "Jong–un" and "Jong un" agree, and "Putin's" still contains the word
    "putin"); format characters (soft hyphen, zero-width joiners) vanish; runs of whitespace
    collapse to one space; the ends are stripped. Decimal digits of any script become ASCII.
+4. A space separates a letter of a script written without spaces (Han, kana, Thai...) from a
+   letter or digit of any other script ("普京Putin" → "普京 putin"), so word boundaries are
+   always spaces.
 
-The result is idempotent: normalize(normalize(x)) == normalize(x).
+The result is idempotent: normalize(normalize(x)) == normalize(x). `normalize_with_map` also
+says which original characters each normalised one came from, so that a match found in the
+normalised text can be reported (and its case checked) in the original.
 """
 
 from __future__ import annotations
@@ -161,7 +166,8 @@ def _continues(ch: str) -> bool:
         else:
             k = unicodedata.normalize("NFKC", ch)
             known = bool(k) and (_is_mark(k[0]) or unicodedata.combining(k[0]) != 0)
-        _CONTINUES[ch] = known
+        if len(_CONTINUES) < 100_000:  # bounded: feed text can hold any character
+            _CONTINUES[ch] = known
     return known
 
 

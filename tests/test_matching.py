@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -275,7 +277,8 @@ def test_alias_index_maps_normalised_aliases_to_ids(small: Matcher) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["", " ", "\x00\x01", "<b>&amp;</b>", "\u200b" * 50, "a" * 10_000, "🙂" * 100]
+    "text",
+    ["", " ", "\x00\x01", "<b>&amp;</b>", "\u200b" * 50, "a" * 10_000, "🙂" * 100, "\ud800 Putin"],
 )
 def test_odd_input_does_not_crash(small: Matcher, text: str) -> None:
     """Empty, control, markup and huge inputs give a (possibly empty) result."""
@@ -406,3 +409,12 @@ def test_surrounding_words_never_lose_a_mention(
     """A story's mentions survive being embedded, between spaces, in a longer text."""
     longer = " ".join([*before, story, *after])
     assert _ids(real, story) <= _ids(real, longer)
+
+
+@settings(max_examples=100)
+@given(st.lists(st.sampled_from(_STORIES), min_size=1, max_size=4), _FILLER)
+def test_mentions_never_overlap(real: Matcher, stories: list[str], filler: list[str]) -> None:
+    """Two mentions in one text cover the same span or disjoint spans, never a part of one."""
+    text = " ".join([*stories, *filler])
+    spans = sorted({(m.start, m.end) for m in real.match(text, "").mentions})
+    assert all(end <= next_start for (_, end), (next_start, _) in pairwise(spans))

@@ -4,7 +4,7 @@
 then every bundled *.yaml here in name order, then `extra`, all in the format of
 notes/catalog-format.md. A later file may add entities, repeat an id to add names and aliases
 (a name given again for a language replaces the display name; the old one stays an alias), and
-add or replace topics by id. Load once and keep the result: it is an immutable value.
+add or replace topics by id. Load once and keep the result; treat it as a read-only value.
 
 Every entity's names are also its aliases. Country names from CLDR (and the names a YAML file
 gives a country) are case-sensitive when their script has case: "Chad" is a country, "chad"
@@ -38,7 +38,10 @@ class CatalogError(Exception):
     """A catalog file is unreadable or invalid; the message names the file and the entry."""
 
 
-class _Loader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader):  # type: ignore[misc]
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available
+
+
+class _Loader(_BaseLoader):
     """YAML 1.2 booleans only: "no" (Norwegian) and "on" stay strings."""
 
 
@@ -52,7 +55,12 @@ _Loader.add_implicit_resolver(
 
 
 def _is_cased(text: str) -> bool:
-    return any(ch.lower() != ch.upper() for ch in text)
+    """Whether `text` has letters with case (Latin, Cyrillic, Greek...), unlike Han or Hangul."""
+    return text.lower() != text.upper()
+
+
+def _has_word(text: str) -> bool:
+    return any(ch.isalnum() for ch in text)
 
 
 @dataclass
@@ -219,7 +227,7 @@ def _names(raw: object, where: str) -> dict[str, str]:
     for lang, name in raw.items():
         if not isinstance(lang, str) or not _LANG.match(lang) or lang == "any":
             raise CatalogError(f"{where}: bad language code {lang!r} in names")
-        if not isinstance(name, str) or not normalize(name):
+        if not isinstance(name, str) or not _has_word(name):
             raise CatalogError(f"{where}: names.{lang} must be a non-empty name, not {name!r}")
         names[lang] = name
     return names
@@ -249,7 +257,7 @@ def _alias(item: object, lang: str, where: str) -> Alias:
     if unknown:
         raise CatalogError(f"{where}: alias {item!r}: unknown key(s) {sorted(map(str, unknown))}")
     text = item.get("text")
-    if not isinstance(text, str) or not normalize(text):
+    if not isinstance(text, str) or not _has_word(text):
         raise CatalogError(f"{where}: alias {item!r}: text must have letters or digits")
     flags = {}
     for flag in ("case_sensitive", "weak"):

@@ -1,7 +1,8 @@
 """Country names in every CLDR locale (via Babel), written once to countries.json.
 
 Loading ~1,000 Babel locales at every start-up would be slow, so this module is run by hand
-when Babel is upgraded, and the JSON it writes is committed:
+when Babel (or bot.normalize, which deduplicates the names) changes, and the JSON it writes is
+committed:
 
 Usage:
     .venv/bin/python -m bot.catalog.countries          # rewrites bot/catalog/countries.json
@@ -9,11 +10,12 @@ Usage:
 What is kept, per ISO 3166-1 alpha-2 code (numeric regions, "ZZ", "EU", "EZ", "UN", "QO" and
 the pseudo-locales' "XA"/"XB" are not countries):
 - display names in the languages the bot speaks (`DISPLAY_LANGS`);
-- every locale's name as an alias (one spelling per normalised form), with variants: "Myanmar (Burma)" also gives "Myanmar"
-  and "Burma"; "Bosnia & Herzegovina" also gives "Bosnia and Herzegovina" (the locale's own
-  word for "and").
+- every locale's name as an alias (one spelling per normalised form), with variants:
+  "Myanmar (Burma)" also gives "Myanmar" and "Burma"; "Bosnia & Herzegovina" also gives
+  "Bosnia and Herzegovina" (the locale's own word for "and").
 What is dropped, because it would match ordinary words:
-- names shorter than 3 characters in alphabetic scripts ("UK", "ЕС");
+- names shorter than 3 characters in alphabetic scripts ("UK", "ЕС"), and single Chinese
+  characters ("刚果（金）" must not make "金" a country);
 - names in `STOP_NAMES`, hand-picked homographs ("Man", "Island", "Réunion"...);
 - names that are frequent words in another language, mostly from small locales (languages
   outside `MAJOR_LANGS`) or once their accents are folded ("Séc" → "sec"): listed in
