@@ -73,7 +73,8 @@ class Language:
 def language(entities_file: Path | None) -> Language:
     """Load and compile the catalog once per process (compiling takes about a second)."""
     catalog = load_catalog(entities_file)
-    return Language(catalog, Matcher(catalog), QueryParser(catalog))
+    matcher = Matcher(catalog)
+    return Language(catalog, matcher, QueryParser(catalog, matcher))
 
 
 def parse_pool() -> Executor:

@@ -15,10 +15,11 @@ import difflib
 import re
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from bot.entities import Catalog, Kind
+from bot.matching import Matcher
 from bot.normalize import normalize
 
 MAX_ALIAS_WORDS = 6
@@ -97,19 +98,18 @@ class Query:
 class QueryParser:
     """Reads queries against one catalog. Build once; `parse` is cheap."""
 
-    def __init__(self, catalog: Catalog) -> None:
+    def __init__(self, catalog: Catalog, matcher: Matcher | None = None) -> None:
         self._catalog = catalog
+        self._matcher = matcher
         aliases: defaultdict[str, set[str]] = defaultdict(set)
         parts: defaultdict[str, set[str]] = defaultdict(set)
         for entity in catalog.entities.values():
-            if entity.kind is Kind.KEYWORD:
-                continue
             texts = [a.text for a in entity.aliases] + list(entity.names.values())
             for text in texts:
                 key = normalize(text)
                 if key:
                     aliases[key].add(entity.id)
-                if entity.kind in (Kind.PERSON, Kind.ORGANIZATION):
+                if entity.kind is Kind.PERSON:
                     for word in key.split():
                         if len(word) >= MIN_PART_LENGTH:
                             parts[word].add(entity.id)
@@ -124,9 +124,25 @@ class QueryParser:
         self._suggestable = sorted(k for k in self._aliases if len(k) >= MIN_PART_LENGTH)
 
     def lookup(self, name: str) -> frozenset[str]:
-        """Entity ids a name stands for: an exact alias, else every entity with it in its name."""
+        """Entity ids a name stands for: its exact alias, every person with it in their name
+        ("kim"), or, through the matcher, an inflected form ("Путина", "푸틴과")."""
         key = normalize(name)
-        return self._aliases.get(key) or self._parts.get(key) or frozenset()
+        ids = self._aliases.get(key, frozenset()) | self._parts.get(key, frozenset())
+        return ids or self._inflected(name)
+
+    def _inflected(self, phrase: str) -> frozenset[str]:
+        """Entities the matcher finds spanning the whole phrase (case endings, particles)."""
+        if self._matcher is None:
+            return frozenset()
+        text = phrase.strip()
+        found = self._matcher.match(text, "").mentions
+        # The mention must cover every word of the phrase; what is left beside it is an ending,
+        # a particle or a prefix glued to the name ("Путина", "푸틴과", "وبوتين").
+        return frozenset(
+            m.entity_id
+            for m in found
+            if not any(c.isspace() for c in text[: m.start] + text[m.end :])
+        )
 
     def suggest(self, word: str, n: int = 3) -> tuple[str, ...]:
         """Entity ids whose alias is close to `word` ("puttin" -> Putin)."""
@@ -141,7 +157,6 @@ class QueryParser:
         """The plan for `text`; an empty Query when nothing in it can be searched."""
         clauses: list[list[Term]] = []
         excluded: list[Term] = []
-        suggestions: dict[str, tuple[str, ...]] = {}
         join_next = False
         for token in self._tokens(text):
             if token is None:  # OR
@@ -149,10 +164,6 @@ class QueryParser:
                 continue
             negated, terms = token
             for term in terms:
-                if term.kind is TermKind.KEYWORD and " " not in term.keyword:
-                    close = self.suggest(term.keyword)
-                    if close:
-                        suggestions[term.text] = close
                 if negated:
                     excluded.append(term)
                 elif join_next:
@@ -160,7 +171,21 @@ class QueryParser:
                     join_next = False
                 else:
                     clauses.append([term])
-        return Query(tuple(tuple(c) for c in clauses), tuple(excluded), suggestions)
+        return Query(tuple(tuple(c) for c in clauses), tuple(excluded))
+
+    def with_suggestions(self, query: Query) -> Query:
+        """The query with near-miss names for its one-word keywords ("puttin" -> Putin).
+
+        Slower than parsing (it compares against every alias), so callers ask only when a
+        search found nothing.
+        """
+        suggestions = {}
+        for term in query.terms:
+            if term.kind is TermKind.KEYWORD and " " not in term.keyword:
+                close = self.suggest(term.keyword)
+                if close:
+                    suggestions[term.text] = close
+        return replace(query, suggestions=suggestions)
 
     def _tokens(self, text: str) -> list[tuple[bool, list[Term]] | None]:
         """The query as (negated, terms) pieces and None for each OR: quoted phrases whole,
@@ -218,17 +243,27 @@ class QueryParser:
                     terms.append(Term(shown, TermKind.TOPIC, ids=self._topics[key]))
                     break
                 if key in self._aliases:
-                    terms.append(Term(shown, TermKind.ENTITY, ids=self._aliases[key]))
+                    ids = self._aliases[key]
+                    if j == i + 1:  # one word: also every person with it in their name
+                        ids = ids | self._parts.get(key, frozenset())
+                    terms.append(Term(shown, TermKind.ENTITY, ids=ids))
                     break
             else:
-                j = i + 1
-                ids = self._parts.get(keys[i])
+                j, ids = self._inflected_run(words, i)
                 if ids:
-                    terms.append(Term(words[i], TermKind.ENTITY, ids=ids))
+                    terms.append(Term(" ".join(words[i:j]), TermKind.ENTITY, ids=ids))
                 else:
                     terms.append(Term(words[i], TermKind.KEYWORD, keyword=keys[i]))
             i = j
         return terms
+
+    def _inflected_run(self, words: list[str], i: int) -> tuple[int, frozenset[str]]:
+        """The longest run of words from i that names entities when inflected; else (i + 1, {})."""
+        for j in range(min(len(words), i + MAX_ALIAS_WORDS), i, -1):
+            ids = self._inflected(" ".join(words[i:j]))
+            if ids:
+                return j, ids
+        return i + 1, self._parts.get(normalize(words[i]), frozenset())
 
 
 def understood(query: Query, catalog: Catalog, lang: str = "en") -> list[tuple[str, list[str]]]:

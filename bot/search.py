@@ -49,4 +49,6 @@ def find(
         return Results(query, (), None)
     clauses, excluded = plan(query)
     page = search(session, clauses, excluded, limit=max(1, min(limit, MAX_LIMIT)), before=before)
+    if not page.hits:
+        query = parser.with_suggestions(query)
     return Results(query, page.hits, page.next_cursor)
