@@ -37,7 +37,8 @@ class Ticks:
     poll: float = 30.0
     digests: float = 30.0
     outbox: float = 5.0
-    first_poll: float = 0.0  # the first cycle starts right after start-up
+    # The first cycle starts right after start-up (APScheduler cannot start an interval at 0).
+    first_poll: float = 1.0
 
 
 class Runtime:
