@@ -53,7 +53,9 @@ def configure_logging(settings: Settings) -> None:
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger().level))
+    # Libraries that narrate every request or migration step: their warnings are enough.
+    for noisy in ("httpx", "alembic", "apscheduler"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
     if settings.telegram_bot_token is not None:
         redact = RedactToken(settings.telegram_bot_token.get_secret_value())
         for handler in logging.getLogger().handlers:

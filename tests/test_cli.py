@@ -187,3 +187,41 @@ def test_entities_search_shows_aliases(tmp_path: Path) -> None:
     assert result.returncode == 0
     assert "vladimir-putin" in result.stdout
     assert "Poutine" in result.stdout
+
+
+async def test_rematch_applies_a_new_catalog_entry(feed_server: FeedServer, tmp_path: Path) -> None:
+    """After adding an entity in ENTITIES_FILE, rematch makes stored stories findable by it."""
+    path = feeds_file(tmp_path, feed_server, ["seed.rss"])
+    await arun(tmp_path, "poll-once", FEEDS_FILE=path)
+    extra = tmp_path / "entities.yaml"
+    extra.write_text(
+        "entities:\n  - id: vostochny\n    kind: place\n"
+        "    names: {en: Vostochny Cosmodrome, fr: cosmodrome de Vostochny}\n",
+        encoding="utf-8",
+    )
+    code, out, _ = await arun(tmp_path, "rematch", FEEDS_FILE=path, ENTITIES_FILE=str(extra))
+    assert code == 0
+    assert "rematched 1 stories" in out
+    _, found, err = await arun(
+        tmp_path,
+        "latest",
+        "Vostochny Cosmodrome",
+        "--json",
+        FEEDS_FILE=path,
+        ENTITIES_FILE=str(extra),
+    )
+    assert "query: Vostochny Cosmodrome" in err
+    assert "vostochny" in json.loads(found.splitlines()[0])["entities"]
+
+
+def test_bad_entities_file_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    """An invalid ENTITIES_FILE names the file and the entry, and exits 2."""
+    extra = tmp_path / "entities.yaml"
+    extra.write_text(
+        "entities:\n  - id: x\n    kind: pesron\n    names: {en: X}\n", encoding="utf-8"
+    )
+    result = run(tmp_path, "latest", "putin", ENTITIES_FILE=str(extra))
+    assert result.returncode == 2
+    assert "entities.yaml" in result.stderr
+    assert "pesron" in result.stderr
+    assert "Traceback" not in result.stderr
