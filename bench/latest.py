@@ -8,15 +8,17 @@ Generates SQLite databases of synthetic stories straight through the storage lay
 the work directory (`--regenerate` rebuilds them): 200 feeds; events reported by 1-6 feeds
 each (one cluster); 0-4 entity mentions per story drawn from a Zipf law over the catalog's
 entities (Putin, Russia and the US in 5-11% of stories, most entities rare); ~0.2% of stories
-naming both Putin and Kim Jong-un; published over two years; titles and summaries indexed by
-the FTS5 triggers. `insert_stories` clusters story by story, so its rate is measured on a
-sample and the databases are filled by bulk Core inserts into the same tables.
+naming both Putin and Kim Jong-un; keyword groups (term:...) mentioned wherever their words
+appear, as the matcher stores them; published over two years; titles and summaries indexed by
+the FTS5 triggers. `insert_stories` clusters story by story (~500 stories/s, so 1M would take
+half an hour): its rate is measured on a sample, and the databases are filled by bulk Core
+inserts into the same tables (1M in about two minutes).
 
-Then runs `bot.search.find` with the real catalog's `QueryParser` on each query for the newest
-5 and 20, and prints the median and p90 of `--reps` runs after three warm-up runs at each size,
-the ratio of the largest size's median to the smallest's, the statements each call runs, how
-many hits break the query (an entity missing, an excluded one present), and EXPLAIN QUERY PLAN
-of the "kim putin" walk at the largest size. `--postgres URL` repeats the smallest size on
+Then runs `bot.search.find`, with the parser `bot.app` builds (catalog and matcher), on each of
+QUERIES for the newest 5 and 20, and prints the median and p90 of `--reps` calls after three
+warm-up calls at each size, the ratio of the largest size's median to the smallest's, the SQL
+statements each call runs, how many hits break the query (an entity missing, an excluded one
+present), and EXPLAIN QUERY PLAN of the "kim putin" walk at the largest size. `--postgres URL` repeats the smallest size on
 PostgreSQL in a private schema that is dropped afterwards.
 """
 
@@ -37,6 +39,7 @@ from sqlalchemy import Engine, event, func, insert, select, text
 
 from bot.catalog import load_catalog
 from bot.entities import Catalog, Kind
+from bot.matching import Matcher
 from bot.model import ParsedStory
 from bot.normalize import normalize
 from bot.query import Query, QueryParser, TermKind
@@ -46,7 +49,7 @@ from storage.search import Hit
 from storage.stories import IncomingStory, StoryMatches, insert_stories
 from storage.tables import Cluster, Feed, Mention, Story, TopicMatch
 
-VERSION = 2  # bump when the generator changes: cached databases carry it in their name
+VERSION = 3  # bump when the generator changes: cached databases carry it in their name
 NOW = datetime(2025, 12, 1, tzinfo=UTC)
 SPAN = timedelta(days=730)
 FEEDS = 200
@@ -54,19 +57,22 @@ CHUNK = 25_000  # stories per bulk transaction
 MENTIONS = ((0, 1, 2, 3, 4), (15, 30, 30, 15, 10))  # mentions per story, weights
 EVENT_FEEDS = ((1, 2, 3, 4, 6), (60, 20, 10, 6, 4))  # feeds reporting one event, weights
 PAIR, PAIR_RATE = ("vladimir-putin", "kim-jong-un"), 0.0012  # forced, beside chance ones
+# Word lists read best as text (SIM905 would spread each over 30 lines).
 # Most mentioned first; rank**-0.75 over the ~480 catalog entities. The rest follow shuffled.
-HEAD = ["vladimir-putin", "country:RU", "country:US", "country:UA", "donald-trump", "volodymyr-zelensky"]
-HEAD += ["country:CN", "country:IL", "european-union", "nato"]
-PLACED = {"country:KP": 20, "kim-jong-un": 30, "valerii-zaluzhnyi": 420}
+HEAD = "vladimir-putin country:RU country:US country:UA donald-trump volodymyr-zelensky country:CN country:IL european-union nato".split()  # noqa: SIM905
+PLACED = {"country:KP": 20, "kim-jong-un": 30, "kim-yo-jong": 80, "kim-ju-ae": 200}
+PLACED["valerii-zaluzhnyi"] = 420
 TOPICS = [  # a topic matches when the story names one entity of each set
     ("topic:russia-north-korea-arms", ({"vladimir-putin", "country:RU"}, {"kim-jong-un"})),
     ("topic:ukraine-war-peace-talks", ({"country:UA", "volodymyr-zelensky"}, {"country:RU"})),
     ("topic:us-china-trade", ({"country:US"}, {"country:CN"})),
 ]
-NEWS = ["says", "warns", "talks", "minister", "president", "officials", "report", "attack", "deal", "troops", "border", "ceasefire", "sanctions", "summit", "election", "drone", "strike", "nuclear", "army", "parliament", "protest", "economy", "oil", "gas", "energy", "vote", "court", "agreement", "military", "forces", "war", "peace", "crisis", "aid"]
-SYLLABLES = ["ka", "lo", "mi", "ne", "ra", "to", "su", "vi", "de", "pa", "gor", "lin", "tek", "bas", "mor", "rin", "sta", "vel", "dun", "har", "jo", "zu"]
-COUNTED = ["vladimir-putin", "country:RU", "country:US", "donald-trump", "kim-jong-un", "country:KP"]
-COUNTED.append("valerii-zaluzhnyi")
+NEWS = """says warns talks minister president officials report attack deal troops border ceasefire
+sanctions summit election drone strike nuclear army parliament protest economy oil gas energy vote
+court agreement military forces war peace crisis aid""".split()  # noqa: SIM905
+SYLLABLES = "ka lo mi ne ra to su vi de pa gor lin tek bas mor rin sta vel dun har jo zu".split()  # noqa: SIM905
+COUNTED = "vladimir-putin country:RU country:US donald-trump kim-jong-un kim-yo-jong country:KP valerii-zaluzhnyi term:arms term:ceasefire".split()  # noqa: SIM905
+RARE_WORD, RARE_RATE = "referendum", 0.002  # a word no entity names, in 0.2% of summaries
 ENTITY_COUNT = "SELECT count(*) FROM mentions WHERE entity_id = :e"
 PAIR_COUNT = """SELECT count(*) FROM mentions a JOIN mentions b ON a.story_id = b.story_id
     WHERE a.entity_id = 'vladimir-putin' AND b.entity_id = 'kim-jong-un'"""
@@ -77,7 +83,9 @@ QUERIES = [  # (text, what it exercises, second page)
     ('"north korea" missiles', "entity + keyword", False),
     ("zaluzhnyi", "one rare entity", False),
     ("putin -trump", "an exclusion", False),
-    ("ceasefire", "keyword only", False),
+    ("election", "keyword only, common", False),
+    (RARE_WORD, "keyword only, rare", False),
+    ("putin election", "entity + keyword", False),
     ("putin", "second page (cursor)", True),
 ]
 
@@ -122,6 +130,14 @@ class Corpus:
         self.words = [w for pair in zip(NEWS, made, strict=False) for w in pair] + made[len(NEWS) :]
         self.word_cum = _cumulative(len(self.words), 1.0)
         self.feed_cum = _cumulative(FEEDS, 0.8)
+        # The matcher stores keyword groups as mentions of term:... entities; one word each here.
+        self.terms = {
+            normalize(alias.text): e.id
+            for e in catalog.entities.values()
+            if e.kind is Kind.KEYWORD
+            for alias in e.aliases
+            if " " not in normalize(alias.text)
+        }
 
     def _entities(self) -> dict[str, bool]:
         n = self.rng.choices(*MENTIONS)[0]
@@ -130,15 +146,19 @@ class Corpus:
             ids.update(dict.fromkeys(PAIR))
         return {e: self.rng.random() < 0.5 for e in ids}
 
-    def _text(self, entities: dict[str, bool]) -> tuple[str, str]:
-        """A title naming the entities flagged as in it, and a summary."""
+    def _text(self, entities: dict[str, bool]) -> tuple[str, str, dict[str, bool]]:
+        """A title naming the entities flagged as in it, a summary, and the keyword groups found."""
         rng, entity = self.rng, self.catalog.entities
         words = rng.choices(self.words, cum_weights=self.word_cum, k=rng.randint(4, 8))
         if rng.random() < (0.3 if "country:KP" in entities else 0.005):
             words.append("missiles")
         names = [entity[e].name("en") for e, in_title in entities.items() if in_title]
         summary = rng.choices(self.words, cum_weights=self.word_cum, k=rng.randint(15, 35))
-        return " ".join(names + words).capitalize(), " ".join(summary) + "."
+        if rng.random() < RARE_RATE:
+            summary.append(RARE_WORD)
+        terms = {self.terms[w]: False for w in summary if w in self.terms}
+        terms.update({self.terms[w]: True for w in words if w in self.terms})
+        return " ".join(names + words).capitalize(), " ".join(summary) + ".", terms
 
     def drafts(self, size: int) -> Iterator[Draft]:
         """`size` stories in order of arrival, their events spread evenly over SPAN before NOW."""
@@ -151,7 +171,8 @@ class Corpus:
             when += timedelta(seconds=rng.expovariate(1 / mean_gap))
             entities = self._entities()
             topics = frozenset(t for t, sets in TOPICS if all(s & entities.keys() for s in sets))
-            title, summary = self._text(entities)
+            title, summary, terms = self._text(entities)
+            entities.update(terms)
             k = rng.choices(*EVENT_FEEDS)[0]
             feeds = dict.fromkeys(rng.choices(range(1, FEEDS + 1), cum_weights=self.feed_cum, k=k))
             for feed_id in list(feeds)[: size - made]:
@@ -183,12 +204,14 @@ def bulk_generate(engine: Engine, corpus: Corpus, size: int) -> None:
     """Fill a migrated, empty database with `size` stories by Core inserts, CHUNK per transaction."""
     _add_feeds(engine)
     rows: dict[Any, list[dict[str, Any]]] = {Cluster: [], Story: [], Mention: [], TopicMatch: []}
+    last_event = 0
     with engine.connect() as c:
         if engine.dialect.name == "sqlite":  # generation only: a crash just means --regenerate
             c.exec_driver_sql("PRAGMA synchronous=OFF")
             c.exec_driver_sql("PRAGMA cache_size=-400000")
         for story_id, d in enumerate(corpus.drafts(size), 1):
-            if not rows[Cluster] or rows[Cluster][-1]["id"] != d.event:
+            if d.event != last_event:
+                last_event = d.event
                 rows[Cluster].append({"id": d.event, "created_at": d.first_seen})
             rows[Story].append(
                 {
@@ -262,9 +285,8 @@ def database(workdir: Path, size: int, catalog: Catalog, regenerate: bool) -> tu
     path = workdir / f"stories-{size}-v{VERSION}.db"
     done = path.with_suffix(".done")  # written last: a half-built database is rebuilt
     if done.exists() and not regenerate:
-        return make_engine(
-            f"sqlite:///{path}"
-        ), f"cached; generated in {done.read_text().strip()} s"
+        took = done.read_text().strip()
+        return make_engine(f"sqlite:///{path}"), f"cached; generated in {took} s"
     done.unlink(missing_ok=True)
     for stale in workdir.glob(path.name + "*"):
         stale.unlink()
@@ -281,7 +303,7 @@ def describe_data(engine: Engine) -> str:
     """How often the entities and words the queries ask for occur."""
     counts = [(e, ENTITY_COUNT, {"e": e}) for e in COUNTED] + [("putin+kim", PAIR_COUNT, {})]
     if engine.dialect.name == "sqlite":
-        counts += [(f"'{w}'", WORD_COUNT, {"w": w}) for w in ("missiles", "ceasefire")]
+        counts += [(f"'{w}'", WORD_COUNT, {"w": w}) for w in ("election", RARE_WORD)]
     with engine.connect() as c:
         total = c.scalar(select(func.count()).select_from(Story)) or 1
         events = c.scalar(select(func.count()).select_from(Cluster))
@@ -439,7 +461,7 @@ def main() -> None:
     args.workdir.mkdir(parents=True, exist_ok=True)
     sizes = sorted(args.sizes)
     catalog = load_catalog()
-    parser = QueryParser(catalog)
+    parser = QueryParser(catalog, Matcher(catalog))  # as bot.app.language builds it
     rate = insert_rate(args.workdir, catalog)
     print(
         f"insert_stories: {rate:.0f} stories/s into a fresh database (1M: ~{1e6 / rate / 60:.0f} min)"

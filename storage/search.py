@@ -13,7 +13,21 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, and_, exists, func, literal, not_, or_, select, text
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    exists,
+    func,
+    literal,
+    not_,
+    or_,
+    select,
+    text,
+    true,
+    union,
+)
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from storage.tables import Feed, Mention, Story, TopicMatch
@@ -77,15 +91,20 @@ def _keyword_ids(session: Session, keyword: str) -> Any:
 
 
 def _condition(session: Session, condition: Condition, story_id: Any) -> ColumnElement[bool]:
+    # Fresh aliases: when the walk itself runs over mentions (or topic_matches), the bare table
+    # inside EXISTS would be its own scope and "mentions.story_id = mentions.story_id" would test
+    # whether any story at all matches, not this one.
     if condition.kind == "entities":
+        mention = aliased(Mention)
         return exists().where(
-            col(Mention.story_id) == story_id,
-            col(Mention.entity_id).in_(sorted(condition.ids)),
+            col(mention.story_id) == story_id,
+            col(mention.entity_id).in_(sorted(condition.ids)),
         )
     if condition.kind == "topics":
+        match = aliased(TopicMatch)
         return exists().where(
-            col(TopicMatch.story_id) == story_id,
-            col(TopicMatch.topic_id).in_(sorted(condition.ids)),
+            col(match.story_id) == story_id,
+            col(match.topic_id).in_(sorted(condition.ids)),
         )
     return story_id.in_(_keyword_ids(session, condition.keyword))
 
@@ -110,8 +129,8 @@ def _driver(session: Session, clauses: Sequence[Clause]) -> int | None:
     candidates = [
         i for i, c in enumerate(clauses) if len(c) == 1 and c[0].kind in ("entities", "topics")
     ]
-    if not candidates:
-        return None
+    if len(candidates) < 2:  # nothing to choose between: counting would only cost time
+        return candidates[0] if candidates else None
     return min(candidates, key=lambda i: _frequency(session, clauses[i]))
 
 
@@ -137,11 +156,11 @@ def search(
         table: Any = Mention if condition.kind == "entities" else TopicMatch
         key = table.entity_id if condition.kind == "entities" else table.topic_id
         story_id, published = table.story_id, table.published_at
-        base = select(story_id, published).where(key.in_(sorted(condition.ids))).distinct()
+        keys = [key == k for k in sorted(condition.ids)]
         rest = [c for i, c in enumerate(clauses) if i != driver]
     else:
         story_id, published = col(Story.id), col(Story.published_at)
-        base = select(story_id, published)
+        keys = [true()]
         rest = list(clauses)
     filters = [_clause(session, c, story_id) for c in rest]
     filters += [not_(_condition(session, c, story_id)) for c in excluded]
@@ -166,12 +185,13 @@ def search(
             page_filters.append(
                 or_(published < cursor[0], and_(published == cursor[0], story_id < cursor[1]))
             )
-        rows = session.execute(
-            base.where(*page_filters).order_by(published.desc(), story_id.desc()).limit(batch)
-        ).all()
+        rows = session.execute(_walk(story_id, published, keys, page_filters, batch)).all()
+        hydrated = {h.story_id: h for h in _hydrate(session, [row_id for row_id, _ in rows])}
         for row_id, row_published in rows:
             cursor = (row_published, row_id)
-            hit = _hydrate(session, [row_id])[0]
+            hit = hydrated.get(row_id)
+            if hit is None:  # deleted since the walk read it
+                continue
             if hit.cluster_id is not None and hit.cluster_id in seen_clusters:
                 continue
             if hit.cluster_id is not None:
@@ -182,6 +202,33 @@ def search(
         if len(rows) < batch and len(hits) < limit:
             return Page(tuple(hits), None)
     return Page(tuple(hits), cursor)
+
+
+def _walk(
+    story_id: Any, published: Any, keys: Sequence[Any], filters: Sequence[Any], batch: int
+) -> Select[Any]:
+    """The next `batch` (story id, published) newest first: one ordered index range per key.
+
+    With several entity ids, `entity_id IN (...)` would make the database read and sort every
+    mention of every id before returning the first row; each id's range is already in order, so
+    walk each one and merge (UNION also drops a story met through two ids).
+    """
+    order = (published.desc(), story_id.desc())
+    branches = [
+        select(story_id.label("story_id"), published.label("published_at"))
+        .where(key, *filters)
+        .order_by(*order)
+        .limit(batch)
+        for key in keys
+    ]
+    if len(branches) == 1:
+        return branches[0]
+    merged = union(*(select(*b.subquery().c) for b in branches)).subquery()
+    return (
+        select(merged.c.story_id, merged.c.published_at)
+        .order_by(merged.c.published_at.desc(), merged.c.story_id.desc())
+        .limit(batch)
+    )
 
 
 def _hydrate(session: Session, ids: Sequence[int]) -> list[Hit]:

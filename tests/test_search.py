@@ -63,6 +63,7 @@ def news(engine: Engine) -> Engine:
             ("kim sister statement", {"kim-yo-jong": True, "vladimir-putin": False}, 3),
             ("trump calls putin", {"donald-trump": True, "vladimir-putin": True}, 4),
             ("weather in paris", {}, 5),
+            ("kim alone", {"kim-jong-un": True}, 6),
         ],
     )
     return engine
@@ -83,15 +84,26 @@ def test_every_clause_must_match_newest_first(news: Engine) -> None:
 def test_or_within_a_clause(news: Engine) -> None:
     """A clause is satisfied by any of its conditions."""
     assert titles(news, [[KIM, TRUMP]]) == [
+        "kim alone",
         "trump calls putin",
         "kim sister statement",
         "putin kim summit",
     ]
 
 
+def test_a_story_must_mention_every_entity_itself(news: Engine) -> None:
+    """A Kim story without Putin does not match Putin AND Kim, though other stories have Putin."""
+    assert "kim alone" not in titles(news, [[KIM], [PUTIN]], limit=10)
+    assert "kim alone" not in titles(news, [[PUTIN], [KIM]], limit=10)
+
+
 def test_exclusion(news: Engine) -> None:
-    """An excluded entity removes its stories."""
-    assert "trump calls putin" not in titles(news, [[PUTIN]], [TRUMP])
+    """An excluded entity removes its stories, and only those."""
+    assert titles(news, [[PUTIN]], [TRUMP], limit=10) == [
+        "kim sister statement",
+        "putin alone",
+        "putin kim summit",
+    ]
 
 
 def test_keyword_search(news: Engine) -> None:
@@ -137,7 +149,7 @@ def test_one_line_per_event_with_other_sources(news: Engine) -> None:
 def test_hits_carry_title_entities(news: Engine) -> None:
     """A hit knows which entities its title names."""
     with session(news) as s:
-        hit = search(s, [[KIM]], limit=1).hits[0]
+        hit = search(s, [[KIM], [PUTIN]], limit=1).hits[0]
     assert hit.title == "kim sister statement"
     assert hit.title_entity_ids == ("kim-yo-jong",)
     assert set(hit.entity_ids) == {"kim-yo-jong", "vladimir-putin"}
