@@ -7,7 +7,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, insert
+from sqlalchemy import bindparam, delete, insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -47,95 +47,157 @@ def dedup_key(story: ParsedStory) -> str:
     return key
 
 
-def _insert_ignoring_duplicates(session: Session, values: dict[str, object]) -> int | None:
-    """Insert a story unless the database already has its (feed, dedup_key); its id, or None."""
-    dialect = session.get_bind().dialect.name
+def _insert_new(session: Session, rows: list[dict[str, object]]) -> dict[str, int]:
+    """Insert stories unless the database has their (feed, dedup_key): dedup_key -> new id."""
+    if not rows:
+        return {}
     table = Story.__table__  # type: ignore[attr-defined]
+    dialect = session.get_bind().dialect.name
     statement = (
-        sqlite.insert(table) if dialect == "sqlite" else postgresql.insert(table)
-    ).on_conflict_do_nothing(index_elements=["feed_id", "dedup_key"])
-    row = session.execute(statement.values(**values).returning(table.c.id)).first()
-    return None if row is None else int(row[0])
+        (sqlite.insert(table) if dialect == "sqlite" else postgresql.insert(table))
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["feed_id", "dedup_key"])
+        .returning(table.c.dedup_key, table.c.id)
+    )
+    return {key: int(story_id) for key, story_id in session.execute(statement)}
 
 
-def _cluster_for(session: Session, story: ParsedStory, title_key: str, now: datetime) -> int:
-    """The event this story reports: same canonical link, or same title within 48 h; else a new one."""
-    found = None
-    if story.link:
-        found = session.exec(
-            select(Story.cluster_id)
-            .where(Story.link == story.link, col(Story.cluster_id).is_not(None))
-            .limit(1)
-        ).first()
-    if found is None and len(title_key) >= MIN_TITLE_KEY:
-        found = session.exec(
-            select(Story.cluster_id)
-            .where(
-                Story.title_key == title_key,
-                col(Story.published_at) >= story.published - SAME_EVENT_WINDOW,
-                col(Story.published_at) <= story.published + SAME_EVENT_WINDOW,
-                col(Story.cluster_id).is_not(None),
-            )
-            .limit(1)
-        ).first()
-    if found is not None:
-        return found
-    cluster = Cluster(created_at=now)
-    session.add(cluster)
-    session.flush()
-    assert cluster.id is not None
-    return cluster.id
+class _Events:
+    """Finds the event each new story reports: same canonical link, or same normalised title
+    within 48 hours, among stored stories and those stored just before it in the same batch."""
+
+    def __init__(self, session: Session, batch: Sequence[IncomingStory]) -> None:
+        links = {i.story.link for i in batch if i.story.link}
+        titles = {i.title_key for i in batch if len(i.title_key) >= MIN_TITLE_KEY}
+        self._by_link: dict[str, int] = {}
+        self._by_title: dict[str, list[tuple[datetime, int]]] = {}
+        if links:
+            for link, cluster in session.exec(
+                select(Story.link, Story.cluster_id).where(
+                    col(Story.link).in_(links), col(Story.cluster_id).is_not(None)
+                )
+            ):
+                if link is not None and cluster is not None:
+                    self._by_link.setdefault(link, cluster)
+        if titles:
+            for title, published, cluster in session.exec(
+                select(Story.title_key, Story.published_at, Story.cluster_id).where(
+                    col(Story.title_key).in_(titles), col(Story.cluster_id).is_not(None)
+                )
+            ):
+                if cluster is not None:
+                    self._by_title.setdefault(title, []).append((published, cluster))
+
+    def find(self, item: IncomingStory) -> int | None:
+        story = item.story
+        if story.link and story.link in self._by_link:
+            return self._by_link[story.link]
+        for published, cluster in self._by_title.get(item.title_key, ()):
+            if abs(published - story.published) <= SAME_EVENT_WINDOW:
+                return cluster
+        return None
+
+    def add(self, item: IncomingStory, cluster: int) -> None:
+        if item.story.link:
+            self._by_link.setdefault(item.story.link, cluster)
+        if len(item.title_key) >= MIN_TITLE_KEY:
+            self._by_title.setdefault(item.title_key, []).append((item.story.published, cluster))
+
+
+def _match_rows(
+    story_id: int, published: datetime, matches: StoryMatches
+) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+    mentions: list[dict[str, object]] = [
+        {"story_id": story_id, "entity_id": e, "in_title": t, "published_at": published}
+        for e, t in matches.entities.items()
+    ]
+    topics: list[dict[str, object]] = [
+        {"story_id": story_id, "topic_id": t, "published_at": published}
+        for t in sorted(matches.topics)
+    ]
+    return mentions, topics
 
 
 def _store_matches(
-    session: Session, story_id: int, published: datetime, matches: StoryMatches
+    session: Session, mentions: list[dict[str, object]], topics: list[dict[str, object]]
 ) -> None:
-    if matches.entities:
-        session.execute(
-            insert(Mention),
-            [
-                {"story_id": story_id, "entity_id": e, "in_title": t, "published_at": published}
-                for e, t in matches.entities.items()
-            ],
-        )
-    if matches.topics:
-        session.execute(
-            insert(TopicMatch),
-            [
-                {"story_id": story_id, "topic_id": t, "published_at": published}
-                for t in sorted(matches.topics)
-            ],
-        )
+    if mentions:
+        session.execute(insert(Mention), mentions)
+    if topics:
+        session.execute(insert(TopicMatch), topics)
 
 
 def insert_stories(
     session: Session, feed_id: int, incoming: Sequence[IncomingStory], now: datetime
 ) -> list[int]:
-    """Store the stories the database does not have yet; the new ids, in feed order. Commits."""
-    new_ids: list[int] = []
-    for item in incoming:
-        story = item.story
-        story_id = _insert_ignoring_duplicates(
-            session,
+    """Store the stories the database does not have yet; the new ids, in feed order. Commits.
+
+    A handful of statements per feed, whatever its size: known stories are skipped with one
+    query, new ones inserted in one (the unique key still decides, so two cycles racing on one
+    feed cannot both insert), their events found with two, their mentions written with one.
+    An event's id is the id of its first story.
+    """
+    keys = [dedup_key(item.story) for item in incoming]
+    known = set(
+        session.exec(
+            select(Story.dedup_key).where(
+                Story.feed_id == feed_id, col(Story.dedup_key).in_(set(keys))
+            )
+        )
+    )
+    fresh: dict[str, IncomingStory] = {}
+    for key, item in zip(keys, incoming, strict=True):
+        if key not in known:
+            fresh.setdefault(key, item)  # a feed that repeats an entry: its first one
+    inserted = _insert_new(
+        session,
+        [
             {
                 "feed_id": feed_id,
-                "dedup_key": dedup_key(story),
-                "guid": story.guid,
-                "link": story.link,
-                "title": story.title,
-                "summary": story.summary,
-                "language": story.language,
+                "dedup_key": key,
+                "guid": item.story.guid,
+                "link": item.story.link,
+                "title": item.story.title,
+                "summary": item.story.summary,
+                "language": item.story.language,
                 "title_key": item.title_key[:400],
-                "published_at": story.published,
+                "published_at": item.story.published,
                 "first_seen_at": now,
-            },
-        )
+            }
+            for key, item in fresh.items()
+        ],
+    )
+    events = _Events(session, [fresh[k] for k in inserted])
+    new_clusters: list[dict[str, object]] = []
+    assigned: list[dict[str, object]] = []
+    mentions: list[dict[str, object]] = []
+    topics: list[dict[str, object]] = []
+    new_ids: list[int] = []
+    for key, item in fresh.items():
+        story_id = inserted.get(key)
         if story_id is None:
             continue
-        cluster_id = _cluster_for(session, story, item.title_key, now)
-        session.get_one(Story, story_id).cluster_id = cluster_id
-        _store_matches(session, story_id, story.published, item.matches)
+        cluster = events.find(item)
+        if cluster is None:
+            cluster = story_id
+            new_clusters.append({"id": story_id, "created_at": now})
+        events.add(item, cluster)
+        assigned.append({"story": story_id, "cluster": cluster})
+        more_mentions, more_topics = _match_rows(story_id, item.story.published, item.matches)
+        mentions += more_mentions
+        topics += more_topics
         new_ids.append(story_id)
+    if new_clusters:
+        session.execute(insert(Cluster), new_clusters)
+    if assigned:
+        table = Story.__table__  # type: ignore[attr-defined]
+        session.connection().execute(
+            table.update()
+            .where(table.c.id == bindparam("story"))
+            .values(cluster_id=bindparam("cluster")),
+            assigned,
+        )
+    _store_matches(session, mentions, topics)
     session.commit()
     return new_ids
 
@@ -160,4 +222,4 @@ def replace_matches(session: Session, story: Story, matches: StoryMatches) -> No
     assert story.id is not None
     session.execute(delete(Mention).where(col(Mention.story_id) == story.id))
     session.execute(delete(TopicMatch).where(col(TopicMatch.story_id) == story.id))
-    _store_matches(session, story.id, story.published_at, matches)
+    _store_matches(session, *_match_rows(story.id, story.published_at, matches))

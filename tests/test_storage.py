@@ -177,3 +177,15 @@ def test_feed_rows_count_stories(engine: Engine) -> None:
         )
         rows = feed_store.feed_rows(s, ["https://example.org/feed"])
     assert [(r.url, r.stories) for r in rows] == [("https://example.org/feed", 2)]
+
+
+def test_same_link_within_one_batch_is_one_event(engine: Engine) -> None:
+    """Two entries of one poll that share a link (different guids) report one event."""
+    feed = add_feed(engine)
+    with session(engine) as s:
+        ids = insert_stories(
+            s, feed, [incoming(story(guid="a")), incoming(story(guid="b", title="Another"))], NOW
+        )
+        clusters = set(s.scalars(select(Story.cluster_id)))
+    assert len(ids) == 2
+    assert clusters == {ids[0]}
