@@ -23,7 +23,8 @@ from pathlib import Path
 
 from telegram import Bot
 
-from bot.outbox import Outbox, SendLimits
+from bot.outbox import Outbox
+from bot.pacing import SendLimits
 from storage import outbox as outbox_store
 from storage.db import make_engine, session, upgrade
 from storage.tables import Chat

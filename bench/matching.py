@@ -25,7 +25,8 @@ import feedparser
 from bot.catalog import load_catalog
 from bot.entities import Alias, Catalog, Entity
 from bot.matching import Matcher
-from bot.normalize import normalize_with_map, script_of
+from bot.normalize import normalize_with_map
+from bot.scripts import script_of
 from bot.text import html_to_text
 
 FEED_SUFFIXES = {".xml", ".rss", ".atom", ".rdf"}

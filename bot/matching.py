@@ -12,7 +12,7 @@ with the catalog. Word boundaries come from the keys themselves:
 - inside Chinese, Japanese, Thai... no boundary is needed (普京 in 俄罗斯总统普京今天), and
   normalisation already put a space between those scripts and spaced ones.
 
-Inflection, checked on each hit of a key that leaves the word open:
+Inflection, checked on each hit of a key that leaves the word open (rules in bot.inflection):
 - Cyrillic: each word of the alias is cut to a stem and may take a case ending from a small
   paradigm chosen by how the word ends (Россия → России, Россию; Путин → Путина, Путиным;
   Северная Корея → Северной Кореи); the key is the first word's stem. Abbreviations (КНДР),
@@ -44,15 +44,17 @@ from types import MappingProxyType
 import ahocorasick
 
 from bot.entities import Alias, Catalog, MatchResult, Mention
-from bot.normalize import (
-    SCRIPT_RANGES,
-    UNSPACED_SCRIPTS,
-    Normalized,
-    is_unspaced,
-    normalize,
-    normalize_with_map,
-    script_of,
+from bot.inflection import (
+    ARABIC_LAM,
+    ARABIC_PREFIXES,
+    EXACT,
+    HEBREW_PREFIXES,
+    KOREAN_PARTICLES,
+    MIN_STEM,
+    cyrillic_word,
 )
+from bot.normalize import Normalized, normalize, normalize_with_map
+from bot.scripts import SCRIPT_RANGES, UNSPACED_SCRIPTS, is_unspaced, script_of
 
 # Place names that contain a country's name but are not that country.
 BLOCKERS = (
@@ -66,52 +68,6 @@ BLOCKERS = (
     "内蒙古",  # Inner Mongolia, in China
     "內蒙古",
 )
-
-_ARABIC_PREFIXES = frozenset({"", "و", "ف", "ب", "ل", "ك", "وب", "ول", "فب", "فل", "وك"})
-_ARABIC_LAM = frozenset({"ل", "ول", "فل"})  # before a name in ال, written ل + ل...
-_HEBREW_PREFIXES = frozenset({"", "ו", "ה", "ב", "ל", "מ", "ש", "כ", "וה", "וב", "ול", "ומ", "וש",
-                              "וכ", "שה", "שב", "של", "מה", "כש", "וכש"})  # fmt: skip
-_PARTICLES_1 = ("이", "가", "은", "는", "을", "를", "의", "에", "도", "만", "과", "와", "로", "으로",
-                "에게", "에서", "께", "께서", "한테", "랑", "이랑", "까지", "부터", "보다", "처럼",
-                "이다", "이며", "이고", "이나", "나", "측", "쪽", "들", "라는", "이라는", "이란",
-                "란", "라고", "이라고", "조차", "마저", "뿐")  # fmt: skip
-_PARTICLES_2 = ("이", "가", "은", "는", "을", "를", "의", "도", "만", "과", "와", "에", "로")
-KOREAN_PARTICLES = frozenset(_PARTICLES_1) | {a + b for a in _PARTICLES_1 for b in _PARTICLES_2}
-
-# Cyrillic paradigms: (how the nominative word ends, letters cut to make the stem, endings the
-# stem may take). First match wins, so longer word endings come first.
-# masculine adjective forms (also surnames: Зеленский → Зеленского, Зеленський → Зеленського)
-_ADJ_M = ("ий", "ый", "ой", "ого", "ому", "им", "ым", "ом", "ій", "ім", "его", "ему", "ем")
-# every form of a lower-case adjective (северокорейский → северокорейская, северокорейских)
-_ADJ_ALL = (*_ADJ_M, "ая", "яя", "ое", "ее", "ые", "ие", "ей", "ую", "юю", "ою", "ею", "ых", "их",
-            "ыми", "ими", "а", "е", "і", "ої", "у", "ими")  # fmt: skip
-_CYRILLIC_PARADIGMS: tuple[tuple[tuple[str, ...], int, frozenset[str]], ...] = tuple(
-    (ends, cut, frozenset(endings))
-    for ends, cut, endings in (
-        (("ая", "яя"), 2, ("ая", "яя", "ой", "ей", "ую", "юю", "ою", "ею")),
-        (("ий", "ый", "ой", "ій"), 2, _ADJ_M),
-        (("ое", "ее"), 2, ("ое", "ее", "ого", "его", "ому", "ему", "ым", "им", "ом", "ем")),
-        (("ые",), 2, ("ые", "ых", "ым", "ыми")),
-        # plural adjectives and neuter nouns (вооружение → вооружения, вооружением)
-        (("ие",), 2, ("ие", "их", "им", "ими", "ия", "ию", "ием", "ии")),
-        (("я",), 1, ("я", "и", "е", "ю", "ей", "ею", "і", "ї", "єю", "ям", "ях", "ями")),
-        (("а",), 1, ("а", "ы", "и", "е", "у", "ой", "ою", "ей", "і", "ої", "ій")),
-        (("ь",), 1, ("ь", "и", "я", "ю", "е", "ем", "ей", "ям", "ях", "ями", "і", "ею", "ів")),
-        (("й",), 1, ("й", "я", "ю", "ем", "е", "ї", "і", "єм")),
-        (("ы",), 1, ("ы", "", "ов", "ам", "ами", "ах")),
-        (("и",), 1, ("и", "", "ов", "ів", "ам", "ами", "ах")),
-        (("і",), 1, ("і", "их", "им", "ими", "ій", "ім")),
-        (("о", "е", "у", "ю", "э", "є", "ї", "ё"), 0, ("",)),
-    )
-)
-_ADJECTIVE = frozenset(_ADJ_ALL)
-_CONSONANT_ENDINGS = frozenset(
-    ("", "а", "у", "ом", "ым", "ем", "е", "ы", "и", "ов", "ам", "ами", "ах", "ой", "і", "ові",
-     "еві", "им", "ім", "ою")
-)  # fmt: skip
-_EXACT = frozenset({""})
-_MIN_STEM = 3
-_MIN_BARE_STEM = 5  # a plural's stem alone (Филиппины → Филиппин) only when this long
 
 
 # Keys go to one automaton per group of scripts (by their first letter), and each automaton
@@ -167,23 +123,6 @@ class _Pattern:
     targets: tuple[_Target, ...]
 
 
-def _cyrillic_word(word: str, written: str | None) -> tuple[str, frozenset[str]]:
-    """(stem, endings) for one normalised Cyrillic word; `written` is its original spelling."""
-    if written is not None and len(written) > 1 and written.isupper():
-        return word, _EXACT  # an abbreviation: КНДР, США, НАТО
-    if script_of(word[-1]) != "cyrillic":
-        return word, _EXACT
-    for ends, cut, endings in _CYRILLIC_PARADIGMS:
-        if word.endswith(ends):
-            stem = word[: len(word) - cut]
-            if endings is _CYRILLIC_PARADIGMS[1][2] and written and written[0].islower():
-                endings = _ADJECTIVE
-            if "" in endings and len(stem) < _MIN_BARE_STEM:
-                endings = endings - _EXACT  # "Мали" must not match "Мал"
-            return (stem, endings) if len(stem) >= _MIN_STEM and cut else (word, _EXACT)
-    return word, _CONSONANT_ENDINGS
-
-
 # key, check, skip, words, prefixes: a _Pattern without its targets
 _Shape = tuple[str, int, int, tuple[tuple[str, frozenset[str]], ...], frozenset[str]]
 _NONE: frozenset[str] = frozenset()
@@ -198,9 +137,9 @@ def _keys(text: str, norm: str) -> Iterable[_Shape]:
     if last == "cyrillic":
         written = text.split() if len(text.split()) == len(norm.split()) else None
         words = tuple(
-            _cyrillic_word(w, written[i] if written else None) for i, w in enumerate(norm.split())
+            cyrillic_word(w, written[i] if written else None) for i, w in enumerate(norm.split())
         )
-        if len(words) > 1 or len(norm) >= _MIN_STEM or words[0][1] is _EXACT:
+        if len(words) > 1 or len(norm) >= MIN_STEM or words[0][1] is EXACT:
             yield pad + words[0][0], _CYRILLIC, len(pad), words, _NONE
             return
     if last == "hangul":
@@ -211,11 +150,11 @@ def _keys(text: str, norm: str) -> Iterable[_Shape]:
         return
     first = script_of(norm[0])
     if first == "arabic":
-        yield norm + " ", _BOUNDED, 0, (), _ARABIC_PREFIXES
+        yield norm + " ", _BOUNDED, 0, (), ARABIC_PREFIXES
         if norm.startswith("ال"):
-            yield norm[1:] + " ", _BOUNDED, 0, (), _ARABIC_LAM
+            yield norm[1:] + " ", _BOUNDED, 0, (), ARABIC_LAM
     elif first == "hebrew":
-        yield norm + " ", _BOUNDED, 0, (), _HEBREW_PREFIXES
+        yield norm + " ", _BOUNDED, 0, (), HEBREW_PREFIXES
     else:
         yield pad + norm + " ", _BOUNDED, len(pad), (), _NONE
 

@@ -4,32 +4,27 @@ Pure: values in, text out; `now` and the time zone are parameters. Every piece o
 comes from a feed or a user is escaped, links are only ever http(s), and no message is longer
 than Telegram's 4096 characters: long lists are split between stories, never inside one, and a
 story too long on its own has its title and summary shortened before they are escaped.
-Short replies and menus live in bot.replies.
+Short replies live in bot.replies, menus in bot.menus, HTML building blocks in bot.markup.
 """
 
 from __future__ import annotations
 
-import html
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from gettext import NullTranslations
-from urllib.parse import urlsplit
 
 from babel.dates import format_date
 
 from bot.entities import Catalog
 from bot.i18n import pick_language, translator
+from bot.markup import MAX_HREF, MAX_MESSAGE, esc, fill, host, link, pack, plain, size, substitute
 from bot.query import Query, TermKind, understood
 from bot.ranking import Section
-from bot.text import collapse_whitespace, truncate
 from storage.feeds import FeedRow
 from storage.search import Hit
 
-MAX_MESSAGE = 4096  # Telegram's limit; we hold the raw HTML to it, in UTF-16 units (stricter)
 MAX_CALLBACK_BYTES = 64
-MAX_HREF = 2048
 TITLE_CHARS = 300
 SUMMARY_CHARS = 280
 SOURCE_CHARS = 60
@@ -59,99 +54,12 @@ class Reply:
     preview: bool = False
 
 
-# --- Building blocks ---------------------------------------------------------------------------
-
-_PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|%%")
-
-
-def esc(text: str) -> str:
-    """`text` made inert in Telegram HTML."""
-    return html.escape(text, quote=True)
-
-
-def substitute(template: str, **parts: object) -> str:
-    """`template` with `%(name)s` / `%(name)d` replaced by `parts` and `%%` by `%`.
-
-    A placeholder a translation got wrong stays visible instead of raising.
-    """
-
-    def put(match: re.Match[str]) -> str:
-        if match.group(0) == "%%":
-            return "%"
-        name = match.group(1)
-        return str(parts[name]) if name in parts else match.group(0)
-
-    return _PLACEHOLDER.sub(put, template)
-
-
-def fill(template: str, **parts: object) -> str:
-    """A translated `template`, escaped, with placeholders replaced by `parts` as they are
-    (HTML the caller built and escaped, or numbers). Only ever used between tags, never in
-    an attribute, so quotes and apostrophes stay as they are."""
-    return substitute(html.escape(template, quote=False), **parts)
-
-
-def size(text: str) -> int:
-    """Length in UTF-16 code units, the unit of Telegram's limits."""
-    return len(text.encode("utf-16-le", "surrogatepass")) // 2
-
-
-def plain(text: str | None, limit: int) -> str:
-    """One line of at most `limit` characters, without control characters."""
-    return truncate(collapse_whitespace(text or ""), limit)
-
-
-def safe_url(url: str | None) -> str | None:
-    """`url` when it is an http(s) URL fit for a link, else None."""
-    if not url or len(url) > MAX_HREF or not url.isprintable() or " " in url:
-        return None
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname
-    except ValueError:
-        return None
-    return url if parts.scheme.lower() in ("http", "https") and host else None
-
-
-def link(text: str, url: str | None) -> str:
-    """Plain `text` as a link to `url`, or just escaped when `url` is not http(s)."""
-    target = safe_url(url)
-    return f'<a href="{esc(target)}">{esc(text)}</a>' if target else esc(text)
-
-
-def host(url: str) -> str:
-    """The host name of `url` without "www.", or the URL itself when it has none."""
-    try:
-        name = urlsplit(url).hostname or ""
-    except ValueError:
-        name = ""
-    return name.removeprefix("www.") or url
+# --- Story building blocks (Telegram HTML's own are in bot.markup) ----------------------------
 
 
 def source_name(feed_title: str | None, feed_url: str) -> str:
     """What to call a feed: its title, else the host of its URL (plain text)."""
     return plain(feed_title, SOURCE_CHARS) or plain(host(feed_url), SOURCE_CHARS)
-
-
-def pack(blocks: Sequence[tuple[str, str]], limit: int = MAX_MESSAGE) -> list[str]:
-    """Join (separator, block) pairs into as few messages of at most `limit` as order allows.
-
-    A message only ever ends between blocks (the separator is dropped there); each block
-    must already fit on its own.
-    """
-    messages: list[str] = []
-    parts: list[str] = []
-    used = 0
-    for sep, block in blocks:
-        extra = size(block) + (size(sep) if parts else 0)
-        if parts and used + extra > limit:
-            messages.append("".join(parts))
-            parts, used, extra = [], 0, size(block)
-        parts += [sep, block] if parts else [block]
-        used += extra
-    if parts:
-        messages.append("".join(parts))
-    return messages
 
 
 def fit(

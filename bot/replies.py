@@ -1,67 +1,24 @@
-"""Short replies and menus: welcome, help, commands, topics, settings, stats, confirmations.
+"""Short replies: queries, confirmations and errors, each a single message.
 
 Pure like bot.render: values in, Telegram HTML out, every user-typed value escaped. Each reply
-takes the reader's language first. Button labels are plain text (Telegram does not parse them).
+takes the reader's language first. The welcome, help, topics, settings and stats menus live in
+bot.menus.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from babel import Locale, UnknownLocaleError
-from babel.numbers import format_decimal
 
 from bot.entities import Catalog
-from bot.i18n import SUPPORTED, pick_language, translator
+from bot.i18n import SUPPORTED, translator
+from bot.markup import esc, fill, plain
 from bot.query import Query
-from bot.render import (
-    MAX_MESSAGE,
-    SOURCE_CHARS,
-    Button,
-    Reply,
-    esc,
-    fill,
-    plain,
-    size,
-    substitute,
-    understanding,
-)
+from bot.render import SOURCE_CHARS, Reply, understanding
 
 VALUE_CHARS = 60  # what a user typed, quoted back
-TOPIC_CHARS = 100
 URL_CHARS = 300
-MAX_TOPIC_BUTTONS = 49  # two per topic; Telegram takes at most 100 buttons
-
-
-@dataclass(frozen=True)
-class TopicEntry:
-    number: int
-    subscription_id: int
-    query: str  # as the user wrote it
-    understood: str  # plain text, already rendered
-    alerts: bool
-
-
-@dataclass(frozen=True)
-class SettingsView:
-    lang: str
-    tz: str
-    digest_time: str  # "HH:MM"
-    digest_enabled: bool
-    nothing_new: bool
-    alerts_on: int  # topics with alerts
-    topics: int
-
-
-@dataclass(frozen=True)
-class StatsView:
-    feeds: int
-    broken: int
-    stories: int
-    chats: int
-    topics: int
-    sent_today: int
 
 
 def _quoted(lang: str, value: str) -> str:
@@ -70,7 +27,7 @@ def _quoted(lang: str, value: str) -> str:
     return fill(translator(lang).gettext("“%(value)s”"), value=esc(plain(value, VALUE_CHARS)))
 
 
-def _code(text: str) -> str:
+def code_markup(text: str) -> str:
     return f"<code>{esc(text)}</code>"
 
 
@@ -81,6 +38,14 @@ def language_name(code: str) -> str:
     except (ValueError, TypeError, UnknownLocaleError):
         name = code
     return name[:1].upper() + name[1:]
+
+
+def arguments_markup(lang: str) -> tuple[str, str, str]:
+    """HTML names of command arguments: a query, a number, a URL."""
+    _ = translator(lang).gettext
+    # TRANSLATORS: argument names in command syntax, as in "/latest query [N]".
+    words = (_("query"), _("N"), _("URL"))
+    return (f"<i>{esc(words[0])}</i>", f"<i>{esc(words[1])}</i>", f"<i>{esc(words[2])}</i>")
 
 
 # --- Queries ---------------------------------------------------------------------------------
@@ -109,105 +74,11 @@ def not_understood(lang: str) -> Reply:
     _ = translator(lang).gettext
     lines = [
         fill(_("Tell me what to look for, for example:")),
-        _code("/latest " + _("kim putin")),
-        _code("/latest " + _('"North Korea" OR Iran -sport')),
+        code_markup("/latest " + _("kim putin")),
+        code_markup("/latest " + _('"North Korea" OR Iran -sport')),
         fill(
             _("Names work in any language. Add a number for more stories: %(example)s"),
-            example=_code("/latest " + _("kim putin") + " 10"),
-        ),
-    ]
-    return Reply("\n".join(lines))
-
-
-# --- Welcome, help and the command menu ------------------------------------------------------
-
-
-def welcome(lang: str, default_topic_name: str, track_data: str) -> Reply:
-    """A short welcome, what Vigie does in three lines, and a button to track a first topic."""
-    _ = translator(lang).gettext
-    lines = [
-        "<b>" + fill(_("Welcome to Vigie!")) + "</b>",
-        fill(
-            _(
-                "I read the world's press in every language and follow the people, countries and topics you choose:"
-            )
-        ),
-        "• "
-        + fill(
-            _("%(command)s — the newest stories, whatever language they are in"),
-            command="/latest " + esc(_("kim putin")),
-        ),
-        "• "
-        + fill(
-            _("%(command)s — a daily digest of your topics, at the hour you choose"),
-            command="/track",
-        ),
-        "• " + fill(_("🔔 alerts — as soon as one of your topics is in the news")),
-        fill(_("Start with a topic below, or send %(command)s."), command="/help"),
-    ]
-    label = substitute(_("Track %(topic)s"), topic=plain(default_topic_name, 40))
-    return Reply("\n".join(lines), ((Button(label, track_data),),))
-
-
-def _arguments(lang: str) -> tuple[str, str, str]:
-    """HTML names of command arguments: a query, a number, a URL."""
-    _ = translator(lang).gettext
-    # TRANSLATORS: argument names in command syntax, as in "/latest query [N]".
-    words = (_("query"), _("N"), _("URL"))
-    return (f"<i>{esc(words[0])}</i>", f"<i>{esc(words[1])}</i>", f"<i>{esc(words[2])}</i>")
-
-
-def _commands(lang: str, admin: bool) -> list[tuple[str, str, str]]:
-    """(command, arguments as HTML, plain description) for every command, in menu order."""
-    _ = translator(lang).gettext
-    query, number, url = _arguments(lang)
-    table = [
-        ("latest", f" {query} [{number}]", _("the newest stories (5 unless you add a number)")),
-        ("track", f" {query}", _("follow a topic in your daily digest")),
-        ("topics", "", _("your topics: remove them, turn alerts on or off")),
-        ("untrack", f" {number}", _("stop following topic number N")),
-        ("digest", "", _("your digest, right now")),
-        ("alerts", " on|off", _("alerts for all your topics")),
-        ("settings", "", _("language, time zone, digest time")),
-        ("stop", "", _("delete everything about you and stop")),
-        ("help", "", _("all commands and how to write a query")),
-        ("start", "", _("welcome and a first topic")),
-    ]
-    if admin:
-        table += [
-            ("feeds", "", _("the feeds and their health")),
-            ("feeds", f" add {url}", _("poll a new feed")),
-            ("feeds", f" remove {url}", _("stop polling a feed")),
-            ("stats", "", _("how Vigie is doing")),
-        ]
-    return table
-
-
-def COMMANDS(lang: str, *, admin: bool = False) -> list[tuple[str, str]]:
-    """(command, description) pairs for Telegram's setMyCommands, plain text."""
-    seen: dict[str, str] = {}
-    for command, _args, description in _commands(lang, admin):
-        seen.setdefault(command, description)
-    return list(seen.items())
-
-
-def help_text(lang: str, *, admin: bool) -> Reply:
-    """Every command with one line each, and how to write a query."""
-    _ = translator(lang).gettext
-    lines = ["<b>" + fill(_("Commands")) + "</b>"]
-    lines += [f"/{c}{args} — {esc(d)}" for c, args, d in _commands(lang, admin)]
-    lines += [
-        "",
-        "<b>" + fill(_("Queries")) + "</b>",
-        fill(
-            _("Names and words in any language; a story must match them all: %(example)s"),
-            example=_code(_("kim putin")),
-        ),
-        fill(
-            _(
-                '"Quotes" for an exact phrase, OR for either side, -word to leave one out: %(example)s'
-            ),
-            example=_code(_('"North Korea" OR Iran -sport')),
+            example=code_markup("/latest " + _("kim putin") + " 10"),
         ),
     ]
     return Reply("\n".join(lines))
@@ -219,7 +90,7 @@ def help_text(lang: str, *, admin: bool) -> Reply:
 def no_topics(lang: str) -> Reply:
     """The user tracks nothing yet: how to start."""
     _ = translator(lang).gettext
-    example = _code("/track " + _("kim putin"))
+    example = code_markup("/track " + _("kim putin"))
     return Reply(
         fill(
             _("You don't track anything yet. Send /track and a query, for example: %(example)s"),
@@ -242,111 +113,6 @@ def tracked(query: Query, catalog: Catalog, lang: str) -> Reply:
             command="/topics",
         )
     )
-
-
-def topics(entries: Sequence[TopicEntry], lang: str) -> Reply:
-    """The numbered topics, 🔔 for those with alerts, and remove / alerts buttons for each."""
-    if not entries:
-        return no_topics(lang)
-    _ = translator(lang).gettext
-    lines = ["<b>" + fill(_("Your topics")) + "</b>"]
-    rows: list[tuple[Button, ...]] = []
-    for shown, entry in enumerate(entries):
-        query = esc(plain(entry.query, TOPIC_CHARS))
-        meaning = esc(plain(entry.understood, 2 * TOPIC_CHARS))
-        line = f"{entry.number}. {query} — {meaning}" + (" 🔔" if entry.alerts else "")
-        if shown >= MAX_TOPIC_BUTTONS or size("\n".join([*lines, line])) > MAX_MESSAGE - 100:
-            more = translator(lang).ngettext(
-                "… and %(n)d more", "… and %(n)d more", len(entries) - shown
-            )
-            lines.append(fill(more, n=len(entries) - shown))
-            break
-        lines.append(line)
-        toggle = _("🔕 Mute %(n)d") if entry.alerts else _("🔔 Alert me %(n)d")
-        rows.append(
-            (
-                Button(
-                    substitute(_("✖ Remove %(n)d"), n=entry.number),
-                    f"untrack:{entry.subscription_id}",
-                ),
-                Button(substitute(toggle, n=entry.number), f"alerts:{entry.subscription_id}"),
-            )
-        )
-    return Reply("\n".join(lines), tuple(rows))
-
-
-# --- Settings and stats ----------------------------------------------------------------------
-
-
-def settings(view: SettingsView, lang: str) -> Reply:
-    """The reader's settings, buttons for language and on/off choices, how to type the rest."""
-    tr = translator(lang)
-    _ = tr.gettext
-    if view.digest_enabled:
-        digest = fill(_("Daily digest: at %(time)s"), time=esc(plain(view.digest_time, 5)))
-    else:
-        digest = fill(_("Daily digest: off"))
-    quiet = (
-        _("“Nothing new” messages: on") if view.nothing_new else _("“Nothing new” messages: off")
-    )
-    if view.topics:
-        on = tr.ngettext(
-            "Alerts: on for %(on)d topic of %(n)d",
-            "Alerts: on for %(on)d topics of %(n)d",
-            view.alerts_on,
-        )
-        alerts = fill(on, on=view.alerts_on, n=view.topics)
-    else:
-        alerts = fill(_("Alerts: no topics yet"))
-    lines = [
-        "<b>" + fill(_("Settings")) + "</b>",
-        fill(_("Language: %(value)s"), value=esc(language_name(pick_language(view.lang)))),
-        fill(_("Time zone: %(value)s"), value=esc(plain(view.tz, VALUE_CHARS))),
-        digest,
-        fill(quiet),
-        alerts,
-        "",
-        fill(_("Change the digest time: %(command)s"), command=_code("/settings time HH:MM")),
-        fill(_("Change the time zone: %(command)s"), command=_code("/settings tz Area/City")),
-    ]
-    current = pick_language(view.lang)
-    languages = tuple(
-        Button(("✓ " if code == current else "") + language_name(code), f"set:lang:{code}")
-        for code in SUPPORTED
-    )
-
-    def toggle(label: str, key: str, state: bool) -> tuple[Button]:
-        return (
-            Button(("✅ " if state else "⬜ ") + label, f"set:{key}:{'off' if state else 'on'}"),
-        )
-
-    buttons = (
-        languages,
-        toggle(_("Daily digest"), "digest", view.digest_enabled),
-        toggle(_("“Nothing new” messages"), "nothing_new", view.nothing_new),
-    )
-    return Reply("\n".join(lines), buttons)
-
-
-def stats(view: StatsView, lang: str) -> Reply:
-    """The numbers an administrator watches."""
-    _ = translator(lang).gettext
-    locale = pick_language(lang)
-
-    def number(n: int) -> str:
-        return esc(format_decimal(n, locale=locale))
-
-    lines = [
-        "<b>" + fill(_("Vigie in numbers")) + "</b>",
-        fill(
-            _("Feeds: %(n)s (%(broken)s broken)"), n=number(view.feeds), broken=number(view.broken)
-        ),
-        fill(_("Stories: %(n)s"), n=number(view.stories)),
-        fill(_("Chats: %(n)s"), n=number(view.chats)),
-        fill(_("Topics: %(n)s"), n=number(view.topics)),
-        fill(_("Messages sent today: %(n)s"), n=number(view.sent_today)),
-    ]
-    return Reply("\n".join(lines))
 
 
 # --- Confirmations and errors ----------------------------------------------------------------
@@ -383,11 +149,11 @@ def usage(lang: str, command: str) -> Reply:
         return unknown_command(lang)
     _ = translator(lang).gettext
     syntax, example = _USAGE[command]
-    names = dict(zip(("query", "number", "url"), _arguments(lang), strict=True))
+    names = dict(zip(("query", "number", "url"), arguments_markup(lang), strict=True))
     shown = esc(syntax)
     for key, name in names.items():
         shown = shown.replace("{" + key + "}", name)
-    sample = _code(example.replace("{q}", _("kim putin")))
+    sample = code_markup(example.replace("{q}", _("kim putin")))
     return Reply(
         fill(_("Usage: %(syntax)s"), syntax=shown)
         + "\n"
@@ -442,7 +208,9 @@ def settings_saved(lang: str) -> Reply:
 
 def bad_time(lang: str, value: str) -> Reply:
     text = N_("%(value)s is not a time. Write it as HH:MM, for example: %(example)s")
-    return _reply(lang, text, value=_quoted(lang, value), example=_code("/settings time 07:30"))
+    return _reply(
+        lang, text, value=_quoted(lang, value), example=code_markup("/settings time 07:30")
+    )
 
 
 def bad_zone(lang: str, value: str, suggestions: Sequence[str] = ()) -> Reply:
@@ -450,12 +218,12 @@ def bad_zone(lang: str, value: str, suggestions: Sequence[str] = ()) -> Reply:
     _ = translator(lang).gettext
     lines = [fill(_("%(value)s is not a time zone I know."), value=_quoted(lang, value))]
     if suggestions:
-        names = ", ".join(_code(plain(s, VALUE_CHARS)) for s in suggestions[:5])
+        names = ", ".join(code_markup(plain(s, VALUE_CHARS)) for s in suggestions[:5])
         lines.append(fill(_("Did you mean %(names)s?"), names=names))
     lines.append(
         fill(
             _("Write it as Area/City, for example: %(example)s"),
-            example=_code("/settings tz Europe/Paris"),
+            example=code_markup("/settings tz Europe/Paris"),
         )
     )
     return Reply("\n".join(lines))
@@ -479,7 +247,7 @@ def unknown_command(lang: str) -> Reply:
 
 
 def _url(url: str) -> str:
-    return _code(plain(url, URL_CHARS))
+    return code_markup(plain(url, URL_CHARS))
 
 
 def feed_added(lang: str, url: str) -> Reply:

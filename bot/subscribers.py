@@ -12,7 +12,7 @@ from typing import Literal
 
 from sqlalchemy import Engine
 
-from bot import replies
+from bot import menus
 from bot.entities import Catalog
 from bot.i18n import SUPPORTED, pick_language
 from bot.query import Query, QueryParser
@@ -110,12 +110,12 @@ class Subscribers:
             added = chat_store.add_subscription(s, chat_id, " ".join(text.split()), self._clock())
         return query, added
 
-    def topics(self, chat_id: int, lang: str) -> list[replies.TopicEntry]:
+    def topics(self, chat_id: int, lang: str) -> list[menus.TopicEntry]:
         """The chat's topics, numbered as /untrack expects."""
         with open_session(self._engine) as s:
             subs = chat_store.subscriptions(s, chat_id)
         return [
-            replies.TopicEntry(
+            menus.TopicEntry(
                 number=n,
                 subscription_id=sub.id or 0,
                 query=sub.query,
@@ -153,10 +153,10 @@ class Subscribers:
                     return not sub.alerts
         return None
 
-    def settings_view(self, chat: ChatView) -> replies.SettingsView:
+    def settings_view(self, chat: ChatView) -> menus.SettingsView:
         with open_session(self._engine) as s:
             subs = chat_store.subscriptions(s, chat.id)
-        return replies.SettingsView(
+        return menus.SettingsView(
             lang=chat.lang,
             tz=chat.tz,
             digest_time=chat.digest_time,

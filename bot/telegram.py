@@ -18,7 +18,7 @@ from typing import Any
 from telegram import BotCommand, Update
 from telegram.ext import Application, ContextTypes
 
-from bot import replies
+from bot import menus
 from bot.app import App
 from bot.i18n import SUPPORTED
 from bot.ingest import FeedReport, Ingestor, Outcome
@@ -126,7 +126,7 @@ async def start(application: Application, ticks: Ticks = Ticks()) -> Runtime:
     await rt.open()
     application.bot_data[RUNTIME] = rt
     for lang in SUPPORTED:
-        commands = [BotCommand(name, text) for name, text in replies.COMMANDS(lang)]
+        commands = [BotCommand(name, text) for name, text in menus.COMMANDS(lang)]
         await application.bot.set_my_commands(
             commands, language_code=None if lang == "en" else lang
         )

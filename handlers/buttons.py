@@ -14,7 +14,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
-from bot import render, replies
+from bot import menus, render, replies
 from handlers import args as parse
 from handlers.commands import chat_of, keyboard, send
 from handlers.context import PageState, services
@@ -66,14 +66,14 @@ async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         else:
             await asyncio.to_thread(subscribers.toggle_alerts, chat.id, sub_id)
         entries = await asyncio.to_thread(subscribers.topics, chat.id, chat.lang)
-        await edit(update, replies.topics(entries, chat.lang))
+        await edit(update, menus.topics(entries, chat.lang))
     elif action.action == "set" and ":" in action.value:
         name, value = action.value.split(":", 1)
         if name in ("lang", "digest", "nothing_new"):
             result = await asyncio.to_thread(subscribers.change, chat.id, name, value)  # type: ignore[arg-type]
             updated = result.chat or chat
             view = await asyncio.to_thread(subscribers.settings_view, updated)
-            await edit(update, replies.settings(view, updated.lang))
+            await edit(update, menus.settings(view, updated.lang))
 
 
 async def _more(update: Update, context: ContextTypes.DEFAULT_TYPE, token: str, lang: str) -> None:

@@ -8,7 +8,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOpti
 from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
-from bot import render, replies
+from bot import menus, render, replies
 from bot.polling import is_broken
 from bot.subscribers import ChatView, SettingResult
 from handlers import args as parse
@@ -58,7 +58,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     catalog = services(context).app.catalog
     topic = catalog.topics.get(DEFAULT_TOPIC)
     name = topic.name(chat.lang) if topic else DEFAULT_TOPIC
-    await send(update, context, replies.welcome(chat.lang, name, f"track:{DEFAULT_TOPIC}"))
+    await send(update, context, menus.welcome(chat.lang, name, f"track:{DEFAULT_TOPIC}"))
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -66,7 +66,7 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     chat = await chat_of(update, context)
     if chat is None:
         return
-    await send(update, context, replies.help_text(chat.lang, admin=_is_admin(update, context)))
+    await send(update, context, menus.help_text(chat.lang, admin=_is_admin(update, context)))
 
 
 async def latest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -141,7 +141,7 @@ async def topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if chat is None:
         return
     entries = await asyncio.to_thread(services(context).app.subscribers.topics, chat.id, chat.lang)
-    await send(update, context, replies.topics(entries, chat.lang))
+    await send(update, context, menus.topics(entries, chat.lang))
 
 
 async def untrack(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -206,7 +206,7 @@ async def settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         assert result.chat is not None
         chat = result.chat
     view = await asyncio.to_thread(core.app.subscribers.settings_view, chat)
-    await send(update, context, replies.settings(view, chat.lang))
+    await send(update, context, menus.settings(view, chat.lang))
 
 
 def _bad_setting(name: str, value: str, result: SettingResult, lang: str) -> render.Reply:
@@ -283,7 +283,7 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await send(update, context, replies.refused(chat.lang))
         return
     totals = await asyncio.to_thread(services(context).app.admin.stats)
-    await send(update, context, replies.stats(replies.StatsView(**totals), chat.lang))
+    await send(update, context, menus.stats(menus.StatsView(**totals), chat.lang))
 
 
 async def unknown(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

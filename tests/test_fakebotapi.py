@@ -16,7 +16,8 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
-from tests.fakebotapi import MAX_TEXT_UTF16, NOT_MODIFIED, FakeBotApi, parse_html
+from tests.fakebotapi import NOT_MODIFIED, FakeBotApi
+from tests.telegram_html import MAX_TEXT_UTF16, parse_html
 
 CHAT = 42
 GROUP = -100

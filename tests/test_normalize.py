@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.normalize import is_unspaced, normalize, normalize_with_map, script_of
+from bot.normalize import normalize, normalize_with_map
+from bot.scripts import is_unspaced, script_of
 
 
 @pytest.mark.parametrize(

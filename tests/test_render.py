@@ -11,14 +11,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot import render, replies
+from bot import markup, menus, render, replies
 from bot.entities import Alias, Catalog, Entity, Kind
+from bot.markup import MAX_MESSAGE
 from bot.query import QueryParser
 from bot.ranking import Section
-from bot.render import MAX_MESSAGE, Button, Reply
+from bot.render import Button, Reply
 from storage.feeds import FeedRow
 from storage.search import Hit, Source
-from tests.fakebotapi import parse_html, utf16_len
+from tests.telegram_html import parse_html, utf16_len
 
 NOW = datetime(2023, 11, 24, 12, 0, tzinfo=UTC)
 LANGS = ("en", "fr")
@@ -232,7 +233,7 @@ def test_a_link_too_long_for_a_message_is_dropped() -> None:
 def test_pack_never_splits_a_block() -> None:
     """Blocks are kept whole and in order, separators dropped where a message ends."""
     blocks = [("", "head")] + [("\n\n", f"<b>{i}</b>" * 50) for i in range(100)]
-    messages = render.pack(blocks, limit=500)
+    messages = markup.pack(blocks, limit=500)
     assert all(utf16_len(m) <= 500 for m in messages)
     assert "\n\n".join(messages) == "".join(sep + block for sep, block in blocks)
 
@@ -357,9 +358,9 @@ def test_long_digest_splits_between_events(lang: str) -> None:
 
 FEED = FeedRow(1, "https://example.org/rss?a=1&b=<2>", NASTY, 12, NOW, 0, None, None)
 BROKEN = FeedRow(2, "http://broken.example/feed", None, 0, None, 7, "HTTP 500: <html> & co", None)
-ENTRY = replies.TopicEntry(1, 17, NASTY, "kim → Kim Jong-un & <Kim>", True)
-SETTINGS = replies.SettingsView("fr", "Europe/Paris", "08:00", True, False, 1, 3)
-STATS = replies.StatsView(120, 3, 1_234_567, 10, 20, 5)
+ENTRY = menus.TopicEntry(1, 17, NASTY, "kim → Kim Jong-un & <Kim>", True)
+SETTINGS = menus.SettingsView("fr", "Europe/Paris", "08:00", True, False, 1, 3)
+STATS = menus.StatsView(120, 3, 1_234_567, 10, 20, 5)
 QUERY = PARSER.parse('kim putin -"<sport>"')
 
 Scenario = Callable[[str], list[str]]
@@ -391,17 +392,17 @@ SCENARIOS: dict[str, Scenario] = {
         replies.nothing_found(QUERY, CATALOG, lang, ["Putin", NASTY]).text
     ],
     "not_understood": lambda lang: [replies.not_understood(lang).text],
-    "welcome": lambda lang: [replies.welcome(lang, NASTY, "track:default").text],
-    "help": lambda lang: [replies.help_text(lang, admin=False).text],
-    "help admin": lambda lang: [replies.help_text(lang, admin=True).text],
+    "welcome": lambda lang: [menus.welcome(lang, NASTY, "track:default").text],
+    "help": lambda lang: [menus.help_text(lang, admin=False).text],
+    "help admin": lambda lang: [menus.help_text(lang, admin=True).text],
     "tracked": lambda lang: [replies.tracked(QUERY, CATALOG, lang).text],
-    "topics": lambda lang: [replies.topics([ENTRY, ENTRY], lang).text],
-    "no topics": lambda lang: [replies.topics([], lang).text],
-    "settings": lambda lang: [replies.settings(SETTINGS, lang).text],
+    "topics": lambda lang: [menus.topics([ENTRY, ENTRY], lang).text],
+    "no topics": lambda lang: [menus.topics([], lang).text],
+    "settings": lambda lang: [menus.settings(SETTINGS, lang).text],
     "settings off": lambda lang: [
-        replies.settings(replies.SettingsView("en", "UTC", "07:00", False, True, 0, 0), lang).text
+        menus.settings(menus.SettingsView("en", "UTC", "07:00", False, True, 0, 0), lang).text
     ],
-    "stats": lambda lang: [replies.stats(STATS, lang).text],
+    "stats": lambda lang: [menus.stats(STATS, lang).text],
     "usage": lambda lang: [
         replies.usage(lang, c).text
         for c in ("latest", "track", "untrack", "alerts", "settings", "feeds", "nope")
@@ -481,7 +482,7 @@ def test_button_data_is_at_most_64_bytes() -> None:
 
 def test_welcome_offers_the_default_topic() -> None:
     """The welcome has one button to track the default topic, with the caller's data."""
-    reply = replies.welcome("fr", "Ukraine", "track:ukraine")
+    reply = menus.welcome("fr", "Ukraine", "track:ukraine")
     assert reply.buttons == ((Button("Suivre Ukraine", "track:ukraine"),),)
     assert "Bienvenue" in check_reply(reply)
 
@@ -489,10 +490,10 @@ def test_welcome_offers_the_default_topic() -> None:
 def test_topics_buttons() -> None:
     """Each topic gets a remove button and an alerts toggle carrying its subscription id."""
     entries = [
-        replies.TopicEntry(1, 17, "kim putin", "kim → Kim Jong-un · putin → Vladimir Putin", True),
-        replies.TopicEntry(2, 23, "ukraine", "ukraine → Ukraine", False),
+        menus.TopicEntry(1, 17, "kim putin", "kim → Kim Jong-un · putin → Vladimir Putin", True),
+        menus.TopicEntry(2, 23, "ukraine", "ukraine → Ukraine", False),
     ]
-    reply = replies.topics(entries, "en")
+    reply = menus.topics(entries, "en")
     assert check_reply(reply).splitlines()[1:] == [
         "1. kim putin — kim → Kim Jong-un · putin → Vladimir Putin 🔔",
         "2. ukraine — ukraine → Ukraine",
@@ -505,8 +506,8 @@ def test_topics_buttons() -> None:
 
 def test_many_topics_fit_in_one_message() -> None:
     """Hundreds of long topics are cut with "… and N more", within the message and button limits."""
-    entries = [replies.TopicEntry(i, i, "&" * 200, "<" * 400, False) for i in range(1, 301)]
-    reply = replies.topics(entries, "en")
+    entries = [menus.TopicEntry(i, i, "&" * 200, "<" * 400, False) for i in range(1, 301)]
+    reply = menus.topics(entries, "en")
     visible = check_reply(reply)
     assert visible.splitlines()[-1].startswith("… and ")
     assert sum(len(row) for row in reply.buttons) <= 100
@@ -514,14 +515,14 @@ def test_many_topics_fit_in_one_message() -> None:
 
 def test_empty_topics_hint_at_track() -> None:
     """No topics: a hint to use /track."""
-    assert "/track" in replies.topics([], "en").text
+    assert "/track" in menus.topics([], "en").text
 
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_settings_buttons(lang: str) -> None:
     """Language buttons for every supported language, and on/off toggles for the rest."""
-    view = replies.SettingsView(lang, "Europe/Paris", "08:00", True, False, 1, 3)
-    reply = replies.settings(view, lang)
+    view = menus.SettingsView(lang, "Europe/Paris", "08:00", True, False, 1, 3)
+    reply = menus.settings(view, lang)
     assert [[b.data for b in row] for row in reply.buttons] == [
         ["set:lang:en", "set:lang:fr"],
         ["set:digest:off"],
@@ -544,8 +545,8 @@ USER_COMMANDS = {
 @pytest.mark.parametrize("lang", LANGS)
 def test_help_lists_every_command(lang: str) -> None:
     """Help has one line per command; admins also see /feeds and /stats."""
-    user = check_reply(replies.help_text(lang, admin=False))
-    admin = check_reply(replies.help_text(lang, admin=True))
+    user = check_reply(menus.help_text(lang, admin=False))
+    admin = check_reply(menus.help_text(lang, admin=True))
     for command in USER_COMMANDS:
         assert re.search(rf"^/{command}\b", user, re.MULTILINE), command
     assert "/feeds" not in user
@@ -559,9 +560,9 @@ def test_help_lists_every_command(lang: str) -> None:
 @pytest.mark.parametrize("lang", LANGS)
 def test_command_menu_suits_set_my_commands(lang: str) -> None:
     """Command names and descriptions fit Telegram's setMyCommands rules."""
-    commands = replies.COMMANDS(lang)
+    commands = menus.COMMANDS(lang)
     assert {c for c, _ in commands} == USER_COMMANDS
-    assert {c for c, _ in replies.COMMANDS(lang, admin=True)} == USER_COMMANDS | {"feeds", "stats"}
+    assert {c for c, _ in menus.COMMANDS(lang, admin=True)} == USER_COMMANDS | {"feeds", "stats"}
     for command, description in commands:
         assert re.fullmatch(r"[a-z0-9_]{1,32}", command)
         assert 1 <= len(description) <= 256
@@ -592,7 +593,7 @@ def test_feeds_admin_splits_long_lists() -> None:
 
 def test_a_wrong_translation_placeholder_does_not_raise() -> None:
     """A placeholder a translator misspelt stays visible rather than crashing the reply."""
-    assert render.fill("%(nmae)s & %(n)d%%", n=3) == "%(nmae)s &amp; 3%"
+    assert markup.fill("%(nmae)s & %(n)d%%", n=3) == "%(nmae)s &amp; 3%"
 
 
 # --- Anything a feed can send ---------------------------------------------------------------------

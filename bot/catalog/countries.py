@@ -34,7 +34,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from bot.normalize import is_unspaced, normalize, script_of
+from bot.normalize import normalize
+from bot.scripts import is_unspaced, script_of
 
 HERE = Path(__file__).resolve().parent
 JSON_PATH = HERE / "countries.json"
