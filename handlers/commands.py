@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import functools
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
@@ -50,30 +53,40 @@ async def chat_of(update: Update, context: ContextTypes.DEFAULT_TYPE) -> ChatVie
     )
 
 
-async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+Context = ContextTypes.DEFAULT_TYPE
+ChatHandler = Callable[[Update, Context, ChatView], Awaitable[None]]
+
+
+def for_chat(handler: ChatHandler) -> Callable[[Update, Context], Coroutine[Any, Any, None]]:
+    """A handler that gets the chat's settings (created on first contact) as a third argument."""
+
+    @functools.wraps(handler)
+    async def handle(update: Update, context: Context) -> None:
+        chat = await chat_of(update, context)
+        if chat is not None:
+            await handler(update, context, chat)
+
+    return handle
+
+
+@for_chat
+async def start(update: Update, context: Context, chat: ChatView) -> None:
     """/start: welcome, what Vigie does, and a button to track the default topic."""
-    chat = await chat_of(update, context)
-    if chat is None:
-        return
     catalog = services(context).app.catalog
     topic = catalog.topics.get(DEFAULT_TOPIC)
     name = topic.name(chat.lang) if topic else DEFAULT_TOPIC
     await send(update, context, menus.welcome(chat.lang, name, f"track:{DEFAULT_TOPIC}"))
 
 
-async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@for_chat
+async def help_command(update: Update, context: Context, chat: ChatView) -> None:
     """/help: every command, one line each."""
-    chat = await chat_of(update, context)
-    if chat is None:
-        return
     await send(update, context, menus.help_text(chat.lang, admin=_is_admin(update, context)))
 
 
-async def latest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@for_chat
+async def latest(update: Update, context: Context, chat: ChatView) -> None:
     """/latest QUERY [N]: the newest stories matching the query (or the chat's topics)."""
-    chat = await chat_of(update, context)
-    if chat is None:
-        return
     core = services(context)
     wanted = parse.latest_args(context.args or [])
     now = core.app.clock()
@@ -116,11 +129,9 @@ async def latest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await send(update, context, reply)
 
 
-async def track(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@for_chat
+async def track(update: Update, context: Context, chat: ChatView) -> None:
     """/track QUERY: follow a topic."""
-    chat = await chat_of(update, context)
-    if chat is None:
-        return
     text = " ".join(context.args or [])
     if not text.strip():
         await send(update, context, replies.usage(chat.lang, "track"))
@@ -135,20 +146,16 @@ async def track(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await send(update, context, replies.already_tracking(chat.lang, text))
 
 
-async def topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@for_chat
+async def topics(update: Update, context: Context, chat: ChatView) -> None:
     """/topics: the chat's topics, with buttons to remove them and switch their alerts."""
-    chat = await chat_of(update, context)
-    if chat is None:
-        return
     entries = await asyncio.to_thread(services(context).app.subscribers.topics, chat.id, chat.lang)
     await send(update, context, menus.topics(entries, chat.lang))
 
 
-async def untrack(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@for_chat
+async def untrack(update: Update, context: Context, chat: ChatView) -> None:
     """/untrack N: stop following topic number N of /topics."""
-    chat = await chat_of(update, context)
-    if chat is None:
-        return
     number = parse.number(context.args or [])
     if number is None:
         await send(update, context, replies.usage(chat.lang, "untrack"))
@@ -162,11 +169,9 @@ async def untrack(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await send(update, context, replies.untracked(chat.lang, removed))
 
 
-async def digest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@for_chat
+async def digest(update: Update, context: Context, chat: ChatView) -> None:
     """/digest: the digest now."""
-    chat = await chat_of(update, context)
-    if chat is None:
-        return
     texts = await asyncio.to_thread(services(context).app.digests.on_demand, chat.id)
     if not texts:
         await send(update, context, replies.digest_empty(chat.lang))
@@ -174,11 +179,9 @@ async def digest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await send(update, context, render.Reply(text))
 
 
-async def alerts(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@for_chat
+async def alerts(update: Update, context: Context, chat: ChatView) -> None:
     """/alerts on|off: instant alerts for all the chat's topics."""
-    chat = await chat_of(update, context)
-    if chat is None:
-        return
     on = parse.switch(context.args or [])
     if on is None:
         await send(update, context, replies.usage(chat.lang, "alerts"))
@@ -187,11 +190,9 @@ async def alerts(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await send(update, context, replies.alerts_set(chat.lang, on, count))
 
 
-async def settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@for_chat
+async def settings(update: Update, context: Context, chat: ChatView) -> None:
     """/settings [name value]: show the chat's settings, or change one."""
-    chat = await chat_of(update, context)
-    if chat is None:
-        return
     core = services(context)
     typed = context.args or []
     if typed:
@@ -220,11 +221,9 @@ def _bad_setting(name: str, value: str, result: SettingResult, lang: str) -> ren
     return replies.usage(lang, "settings")
 
 
-async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@for_chat
+async def stop(update: Update, context: Context, chat: ChatView) -> None:
     """/stop: no more messages, and the chat's data deleted."""
-    chat = await chat_of(update, context)
-    if chat is None:
-        return
     await asyncio.to_thread(services(context).app.subscribers.stop, chat.id)
     await send(update, context, replies.stopped(chat.lang))
 
@@ -234,11 +233,9 @@ def _is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     return services(context).app.is_admin(chat.id if chat else None, user.id if user else None)
 
 
-async def feeds(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@for_chat
+async def feeds(update: Update, context: Context, chat: ChatView) -> None:
     """/feeds [add|remove URL]: admins list and manage feeds."""
-    chat = await chat_of(update, context)
-    if chat is None:
-        return
     if not _is_admin(update, context):
         await send(update, context, replies.refused(chat.lang))
         return
@@ -274,11 +271,9 @@ async def feeds(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await send(update, context, reply)
 
 
-async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@for_chat
+async def stats(update: Update, context: Context, chat: ChatView) -> None:
     """/stats: admins see feeds, stories, subscribers and messages sent today."""
-    chat = await chat_of(update, context)
-    if chat is None:
-        return
     if not _is_admin(update, context):
         await send(update, context, replies.refused(chat.lang))
         return
