@@ -319,6 +319,7 @@ _PUTIN, _KIM = "vladimir-putin", "kim-jong-un"
         ("La poutine, plat national du Québec", set(), {_PUTIN}),
         ("La Corée du Nord tire deux missiles", {_KP, "term:arms"}, {_KR}),
         ("La Corée du Sud proteste", {_KR}, {_KP}),
+        ("Grenade lancée sur la foule", set(), {"country:GD"}),
         # de
         ("Selenskyj trifft Putin in Istanbul", {"volodymyr-zelensky", _PUTIN}, set()),
         ("Nordkorea liefert Waffen an Russland", {_KP, "term:arms", "country:RU"}, {_KR}),
@@ -335,11 +336,14 @@ _PUTIN, _KIM = "vladimir-putin", "kim-jong-un"
         ("На Путиловском заводе прошла забастовка", set(), {_PUTIN}),
         # uk
         ("Зеленський зустрівся з Путіним", {"volodymyr-zelensky", _PUTIN}, set()),
+        ("Малі діти граються у дворі", set(), {"country:ML"}),
         ("Північна Корея передала Росії снаряди", {_KP, "country:RU", "term:arms"}, {_KR}),
         # ko
         ("김정은, 푸틴과 정상회담", {_KIM, _PUTIN}, set()),
         ("북한이 미사일을 발사했다", {_KP, "term:arms"}, {_KR}),
         ("남한과 북한의 대화", {_KR, _KP}, set()),
+        ("수단과 방법을 가리지 않고", set(), {"country:SD"}),
+        ("수단 내전 격화", {"country:SD"}, set()),
         # ja
         ("プーチン大統領と金正恩総書記が会談", {_PUTIN, _KIM}, set()),
         ("北朝鮮がミサイルを発射", {_KP, "term:arms"}, {_KR}),

@@ -64,6 +64,7 @@ STOP_NAMES = frozenset(
         "dominique",  # a first name (DM in fr)
         "fas",  # the city of Fez (MA in tr, ku)
         "granada",  # the Spanish city (GD in es)
+        "grenade",  # French "grenade", and the Spanish city of Granada (GD in fr)
         "guadalupe",  # the Virgin of Guadalupe, Spanish places (GP in es)
         "island",  # English "Island" in every title-case headline (IS in de, da, sv...)
         "jersey",  # New Jersey, Jersey City (JE)
@@ -74,6 +75,8 @@ STOP_NAMES = frozenset(
         "salvador",  # the Brazilian city, a first name (SV in fr, cs, hr)
         "siri",  # Apple's assistant (SY in sw, ...)
         "того",  # Russian "того" (that) opening a sentence (TG in ru)
+        "малі",  # Ukrainian "малі" (small) opening a sentence (ML in uk)
+        "수단",  # Korean "수단" (means, as in 수단과 방법) in every kind of story (SD in ko)
     }
 )
 # English written in historical alphabets: never seen in the press.
