@@ -33,7 +33,9 @@ _CHAT_GONE = (
 class SendLimits:
     """Telegram's flood limits and the outbox's retry policy."""
 
-    overall_per_second: float = 30.0
+    # Telegram allows about 30 messages a second in all; the outbox keeps 5 for answers to
+    # commands, which go out directly while a fan-out is running.
+    overall_per_second: float = 25.0
     overall_burst: int = 1  # messages that may leave back to back after a pause
     private_per_second: float = 1.0  # to one private chat (chat_id > 0)
     group_per_minute: float = 20.0  # to one group or channel (chat_id < 0)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import datetime as dtm
 from pathlib import Path
 
@@ -255,3 +257,21 @@ async def test_schedules_survive_a_restart(
         await second.rt.send_digests()
         assert len(fake_bot_api.sent(USER)) == before + 1
         assert "kim putin" in fake_bot_api.sent(USER)[-1].visible_text
+
+
+async def test_commands_are_answered_during_a_fan_out(vigie: Vigie) -> None:
+    """While digests go out to many chats within Telegram's limits, a command is answered at once."""
+    chats = list(range(3001, 3061))
+    for chat in chats:
+        await vigie.say(chat, "/track putin")
+    vigie.tick(minutes=1)
+    await vigie.rt.poll_cycle()
+    vigie.clock.now = dtm.datetime(2023, 9, 15, 8, 0, 30, tzinfo=dtm.UTC)
+    vigie.fake.limits = dataclasses.replace(vigie.fake.limits, enabled=True)
+    fan_out = asyncio.create_task(vigie.rt.send_digests())
+    await vigie.fake.wait_for(lambda m: m.chat_id in chats and "digest" in m.visible_text)
+    (answer,) = await vigie.say(USER, "/help")
+    assert "/latest" in answer.visible_text
+    assert not fan_out.done()
+    await fan_out
+    assert not vigie.fake.rejected()

@@ -10,7 +10,7 @@ from bot.pacing import Action, Pacer, SendLimits, judge
 
 def test_overall_rate_spaces_slots_evenly() -> None:
     """At 30 messages a second, each slot comes 1/30 s after the previous one."""
-    pacer, now, slots = Pacer(SendLimits()), 100.0, []
+    pacer, now, slots = Pacer(SendLimits(overall_per_second=30)), 100.0, []
     for _ in range(4):
         now = pacer.overall_ready_at(now)
         slots.append(now)
@@ -31,14 +31,14 @@ def test_burst_lets_messages_leave_back_to_back_then_paces() -> None:
 @pytest.mark.parametrize(("chat_id", "interval"), [(42, 1.0), (-100, 3.0), (-1001234567890, 3.0)])
 def test_chat_waits_its_interval_after_an_answer(chat_id: int, interval: float) -> None:
     """A private chat gets one message a second; a group or channel one every three seconds."""
-    pacer = Pacer(SendLimits())
+    pacer = Pacer(SendLimits(overall_per_second=30))
     pacer.answered(chat_id, 10.0)
     assert pacer.chat_ready_at(chat_id) == 10.0 + interval
 
 
 def test_one_chats_spacing_leaves_other_chats_free() -> None:
     """A chat waiting for its turn does not delay any other chat."""
-    pacer = Pacer(SendLimits())
+    pacer = Pacer(SendLimits(overall_per_second=30))
     pacer.answered(-100, 10.0)
     pacer.flooded(42, 10.0, retry_after=30)
     assert pacer.chat_ready_at(7) < 10.0
@@ -46,7 +46,7 @@ def test_one_chats_spacing_leaves_other_chats_free() -> None:
 
 def test_429_holds_the_chat_and_halves_the_rate() -> None:
     """A 429 makes the chat wait retry_after and halves the overall rate."""
-    pacer = Pacer(SendLimits())
+    pacer = Pacer(SendLimits(overall_per_second=30))
     pacer.flooded(42, 10.0, retry_after=5)
     assert pacer.chat_ready_at(42) == 15.0
     assert pacer.rate(10.0) == 15.0
@@ -54,7 +54,7 @@ def test_429_holds_the_chat_and_halves_the_rate() -> None:
 
 def test_429s_answered_together_slow_down_once() -> None:
     """429s within one retry_after window are one event: the rate halves once."""
-    pacer = Pacer(SendLimits())
+    pacer = Pacer(SendLimits(overall_per_second=30))
     for chat_id in range(1, 11):
         pacer.flooded(chat_id, 10.0 + chat_id / 100, retry_after=1)
     assert pacer.rate(10.1) == pytest.approx(15.0, abs=0.2)
@@ -69,7 +69,7 @@ def test_rate_climbs_back_after_a_429() -> None:
 
 def test_repeated_429s_never_stop_sending() -> None:
     """However many 429s come, the overall rate stays at least one message a second."""
-    pacer = Pacer(SendLimits())
+    pacer = Pacer(SendLimits(overall_per_second=30))
     for second in range(20):
         pacer.flooded(42, float(second * 2), retry_after=1)
     assert pacer.rate(40.0) >= 1.0
