@@ -62,7 +62,7 @@ def test_429s_answered_together_slow_down_once() -> None:
 
 def test_rate_climbs_back_after_a_429() -> None:
     """After a 429 the overall rate recovers to full over flood_recovery seconds."""
-    pacer = Pacer(SendLimits(flood_recovery=30))
+    pacer = Pacer(SendLimits(overall_per_second=30, flood_recovery=30))
     pacer.flooded(42, 0.0, retry_after=1)
     assert [pacer.rate(t) for t in (0, 15, 30, 300)] == pytest.approx([15, 22.5, 30, 30])
 
