@@ -275,3 +275,34 @@ async def test_commands_are_answered_during_a_fan_out(vigie: Vigie) -> None:
     assert not fan_out.done()
     await fan_out
     assert not vigie.fake.rejected()
+
+
+async def test_a_group_has_its_own_settings(vigie: Vigie) -> None:
+    """In a group, topics and settings belong to the group, whoever types the command."""
+    group = -100200300
+    await vigie.say(group, "/track kim putin")
+    await vigie.say(group, "/settings tz Tokyo")
+    (topics,) = await vigie.say(group, "/topics")
+    assert "kim putin" in topics.visible_text
+    (mine,) = await vigie.say(USER, "/topics")
+    assert "1. kim putin" not in mine.visible_text
+    (settings,) = await vigie.say(group, "/settings")
+    assert "Asia/Tokyo" in settings.visible_text
+
+
+async def test_commands_work_in_a_channel(vigie: Vigie) -> None:
+    """A command posted in a channel where the bot is admin is answered in the channel."""
+    channel = -1009876543210
+    vigie.fake.inject_update(
+        {
+            "channel_post": {
+                "message_id": 1,
+                "date": 1694592000,
+                "chat": {"id": channel, "type": "channel", "title": "World desk"},
+                "text": "/help",
+                "entities": [{"type": "bot_command", "offset": 0, "length": 5}],
+            }
+        }
+    )
+    (answer,) = await vigie.fake.wait_for(chat_id=channel)
+    assert "/latest" in answer.visible_text
