@@ -33,6 +33,7 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
 from bot.pacing import Action, Pacer, SendLimits, Verdict, judge
+from storage import chats
 from storage import outbox as store
 from storage.db import session as open_session
 
@@ -49,6 +50,7 @@ class DrainReport:
     retried: int = 0
     failed: int = 0
     deactivated: int = 0  # chats
+    migrated: int = 0  # groups that became supergroups (their messages follow them)
     busy: bool = False
 
 
@@ -111,6 +113,7 @@ class Outbox:
             retried=tally[Action.RETRY],
             failed=tally[Action.FAIL],
             deactivated=tally[Action.DEACTIVATE],
+            migrated=tally[Action.MIGRATE],
         )
         if report != DrainReport():
             log.info("outbox: %s", report)
@@ -223,6 +226,8 @@ class Outbox:
                 )
             elif verdict.action is Action.FAIL:
                 store.fail(session, item.id, now, verdict.error)
+            elif verdict.action is Action.MIGRATE:
+                chats.migrate_chat(session, item.chat_id, verdict.new_chat_id)
             else:
                 store.deactivate_chat(session, item.chat_id, now, verdict.error)
             session.commit()
@@ -244,6 +249,9 @@ class Outbox:
         elif verdict.action is Action.DEACTIVATE:
             log.warning("outbox: chat %s deactivated: %s", chat_id, verdict.error)
             queue.clear()
+        elif verdict.action is Action.MIGRATE:
+            log.info("outbox: chat %s is now %s", chat_id, verdict.new_chat_id)
+            queue.clear()  # the drain's next load finds them under the new id
         else:
             if verdict.action is Action.FAIL:
                 log.error("outbox: message %s to %s failed: %s", item.id, chat_id, verdict.error)

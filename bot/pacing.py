@@ -123,6 +123,7 @@ class Action(StrEnum):
     RETRY = "retry"
     FAIL = "fail"
     DEACTIVATE = "deactivate"
+    MIGRATE = "migrate"  # the group became a supergroup: its messages go to the new id
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +134,7 @@ class Verdict:
     delay: float = 0.0  # RETRY: seconds to wait
     flood: bool = False  # RETRY after a 429: the try does not count against max_attempts
     error: str = ""
+    new_chat_id: int = 0  # MIGRATE: the supergroup's id
 
 
 def retry_after_seconds(error: RetryAfter) -> float:
@@ -153,8 +155,8 @@ def judge(error: Exception, failures: int, limits: SendLimits) -> Verdict:
     if isinstance(error, BadRequest):  # never succeeds as it is: bad HTML, too long, ...
         gone = any(phrase in error.message.lower() for phrase in _CHAT_GONE)
         return Verdict(Action.DEACTIVATE if gone else Action.FAIL, error=text)
-    if isinstance(error, ChatMigrated):  # the chat's new id must come from a migration update
-        return Verdict(Action.FAIL, error=text)
+    if isinstance(error, ChatMigrated):
+        return Verdict(Action.MIGRATE, error=text, new_chat_id=error.new_chat_id)
     if failures + 1 >= limits.max_attempts:  # network errors, timeouts, server trouble
         return Verdict(Action.FAIL, error=text)
     return Verdict(Action.RETRY, limits.retry_delay(failures + 1), error=text)

@@ -198,6 +198,11 @@ class Subscribers:
         with open_session(self._engine) as s:
             return chat_store.delete_chat(s, chat_id)
 
+    def migrate(self, group_id: int, supergroup_id: int) -> bool:
+        """The group became a supergroup: everything it had follows the new id."""
+        with open_session(self._engine) as s:
+            return chat_store.migrate_chat(s, group_id, supergroup_id)
+
     def latest(
         self, text: str, *, limit: int, before: tuple[datetime, int] | None = None
     ) -> Results:

@@ -52,6 +52,7 @@ def register(application: Application) -> None:
     for name, callback in COMMANDS.items():
         application.add_handler(CommandHandler(name, callback, filters=updates))
     application.add_handler(CallbackQueryHandler(buttons.pressed))
+    application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, commands.migrated))
     application.add_handler(MessageHandler(filters.COMMAND & updates, commands.unknown))
     application.add_handler(
         MessageHandler(filters.TEXT & filters.ChatType.PRIVATE & updates, commands.unknown)

@@ -289,3 +289,17 @@ async def unknown(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     stored = await asyncio.to_thread(services(context).app.subscribers.chat, chat.id)
     lang = stored.lang if stored else "en"
     await send(update, context, replies.unknown_command(lang))
+
+
+async def migrated(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A group became a supergroup: its settings and topics follow it to the new id."""
+    message = update.effective_message
+    if message is None:
+        return
+    if message.migrate_to_chat_id:  # seen in the old group
+        old, new = message.chat.id, message.migrate_to_chat_id
+    elif message.migrate_from_chat_id:  # seen in the new supergroup
+        old, new = message.migrate_from_chat_id, message.chat.id
+    else:
+        return
+    await asyncio.to_thread(services(context).app.subscribers.migrate, old, new)

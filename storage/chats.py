@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete, func, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -66,6 +66,38 @@ def delete_chat(session: Session, chat_id: int) -> bool:
     result = session.execute(delete(Chat).where(col(Chat.id) == chat_id))
     session.commit()
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def migrate_chat(session: Session, old_id: int, new_id: int) -> bool:
+    """A group became a supergroup with a new id: its settings, topics, history and queue follow.
+
+    When the supergroup already has a row (someone used the bot there first), its settings stay
+    and the group's topics join its own. False when the group is unknown (or already moved).
+    """
+    if old_id == new_id:
+        return False
+    session.execute(  # also when the chat moved already, for messages loaded before it did
+        update(OutboxMessage).where(col(OutboxMessage.chat_id) == old_id).values(chat_id=new_id)
+    )
+    old = session.get(Chat, old_id)
+    if old is None:
+        session.commit()
+        return False
+    new = session.get(Chat, new_id)
+    if new is None:
+        new = Chat(id=new_id, **old.model_dump(exclude={"id", "kind"}), kind="supergroup")
+        session.add(new)
+        session.flush()
+    tracked = {s.query for s in subscriptions(session, new_id)}
+    for sub in subscriptions(session, old_id):
+        if sub.query not in tracked:
+            sub.chat_id = new_id
+    session.flush()
+    history = session.exec(select(Delivery).where(Delivery.chat_id == old_id)).all()
+    _insert_deliveries(session, [d.model_dump() | {"chat_id": new_id} for d in history])
+    session.delete(old)
+    session.commit()
+    return True
 
 
 def active_chats(session: Session) -> list[Chat]:
@@ -154,14 +186,15 @@ def record_deliveries(
         {"chat_id": chat_id, "cluster_id": c, "kind": kind, "sent_at": now}
         for c in sorted(set(cluster_ids))
     ]
-    if not rows:
-        return
+    _insert_deliveries(session, rows)
+
+
+def _insert_deliveries(session: Session, rows: list[dict[str, object]]) -> None:
+    """Insert delivery rows, skipping those already there (in chunks: SQLite's variable limit)."""
     table = Delivery.__table__  # type: ignore[attr-defined]
-    dialect = session.get_bind().dialect.name
-    statement = (sqlite.insert(table) if dialect == "sqlite" else postgresql.insert(table)).values(
-        rows
-    )
-    session.execute(statement.on_conflict_do_nothing())
+    insert = sqlite.insert if session.get_bind().dialect.name == "sqlite" else postgresql.insert
+    for start in range(0, len(rows), 1000):
+        session.execute(insert(table).values(rows[start : start + 1000]).on_conflict_do_nothing())
 
 
 def counts(session: Session) -> dict[str, int]:

@@ -114,11 +114,11 @@ class Call:
 
 
 class ApiError(Exception):
-    """A Bot API refusal: becomes {"ok": false, "error_code": ..., "description": ...}."""
+    """A Bot API refusal: {"ok": false, "error_code", "description"} and any `parameters`."""
 
-    def __init__(self, code: int, description: str, retry_after: int | None = None) -> None:
+    def __init__(self, code: int, description: str, **parameters: int) -> None:
         super().__init__(description)
-        self.code, self.description, self.retry_after = code, description, retry_after
+        self.code, self.description, self.parameters = code, description, parameters
 
     def payload(self) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -126,13 +126,13 @@ class ApiError(Exception):
             "error_code": self.code,
             "description": self.description,
         }
-        if self.retry_after is not None:
-            body["parameters"] = {"retry_after": self.retry_after}
+        if self.parameters:
+            body["parameters"] = self.parameters
         return body
 
 
 def _flood(retry_after: int) -> ApiError:
-    return ApiError(429, f"Too Many Requests: retry after {retry_after}", retry_after)
+    return ApiError(429, f"Too Many Requests: retry after {retry_after}", retry_after=retry_after)
 
 
 # How form-encoded values are typed: PTB sends nested values as JSON strings, scalars as text.
@@ -194,6 +194,7 @@ class FakeBotApi:
         self.chats: dict[int, dict[str, Any]] = {}
         self.blocked: set[int] = set()
         self.forgotten: set[int] = set()
+        self.migrated: dict[int, int] = {}  # group id -> its supergroup's id
         self._sent: list[SentMessage] = []
         self._by_id: dict[tuple[int, Any], SentMessage] = {}  # (chat_id, message_id)
         self._next_message_id: dict[int, int] = {}
@@ -277,6 +278,10 @@ class FakeBotApi:
     def forget(self, chat_id: int) -> None:
         """Telegram no longer knows ``chat_id``: 400 "chat not found"."""
         self.forgotten.add(chat_id)
+
+    def migrate(self, group_id: int, supergroup_id: int) -> None:
+        """The group became a supergroup: sending to ``group_id`` now gets 400 with the new id."""
+        self.migrated[group_id] = supergroup_id
 
     def add_chat(self, chat_id: int, chat_type: str | None = None, **fields: Any) -> None:
         """Make ``chat_id`` known (needed when ``strict_chats`` is on)."""
@@ -557,6 +562,12 @@ class FakeBotApi:
             or (self.strict_chats and chat_id not in self.chats)
         ):
             raise ApiError(400, "Bad Request: chat not found")
+        if chat_id in self.migrated:
+            raise ApiError(
+                400,
+                "Bad Request: group chat was upgraded to a supergroup chat",
+                migrate_to_chat_id=self.migrated[chat_id],
+            )
         if chat_id in self.blocked:
             if chat_id > 0:
                 raise ApiError(403, "Forbidden: bot was blocked by the user")

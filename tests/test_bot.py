@@ -290,6 +290,29 @@ async def test_a_group_has_its_own_settings(vigie: Vigie) -> None:
     assert "Asia/Tokyo" in settings.visible_text
 
 
+async def test_a_group_upgraded_to_a_supergroup_keeps_its_topics(vigie: Vigie) -> None:
+    """Telegram's migration message moves a group's topics to its new supergroup id."""
+    group, supergroup = -400500, -1000400500
+    await vigie.say(group, "/track kim putin")
+    vigie.fake.inject_update(
+        {
+            "message": {
+                "message_id": 99,
+                "date": 1694592000,
+                "chat": {"id": group, "type": "group", "title": "Desk"},
+                "migrate_to_chat_id": supergroup,
+            }
+        }
+    )
+    vigie.fake.add_chat(supergroup, "supergroup")
+    for _ in range(100):
+        if vigie.app.subscribers.chat(group) is None:
+            break
+        await asyncio.sleep(0.02)
+    (topics,) = await vigie.say(supergroup, "/topics")
+    assert "1. kim putin" in topics.visible_text
+
+
 async def test_commands_work_in_a_channel(vigie: Vigie) -> None:
     """A command posted in a channel where the bot is admin is answered in the channel."""
     channel = -1009876543210

@@ -396,3 +396,18 @@ async def test_logs_name_the_chat_and_never_the_token(
     await Outbox(db, bot, clock=utc_now).drain()
     assert "chat 77 deactivated" in caplog.text
     assert fake.token not in caplog.text
+
+
+async def test_a_migrated_groups_messages_reach_its_supergroup(
+    db: Engine, fake: FakeBotApi, bot: Bot
+) -> None:
+    """A group that became a supergroup gets its queued messages, in order, at its new id."""
+    fan_out(db, [-300])
+    queue(db, -300, "alert:-300:1", now=utc_now())
+    fake.migrate(-300, -1000300)
+    report = await Outbox(db, bot, clock=utc_now).drain()
+    assert (report.sent, report.migrated) == (2, 1)
+    assert [m.visible_text for m in fake.sent(-1000300)] == ["digest:-300", "alert:-300:1"]
+    with session(db) as s:
+        assert s.get(Chat, -300) is None
+        assert s.get_one(Chat, -1000300).active

@@ -89,7 +89,7 @@ def test_retry_delay_doubles_and_caps(failures: int, delay: float) -> None:
         (BadRequest("Bad Request: chat not found"), 0, Action.DEACTIVATE, 0),
         (BadRequest("Bad Request: can't parse entities: Unclosed tag"), 0, Action.FAIL, 0),
         (BadRequest("Bad Request: message is too long"), 0, Action.FAIL, 0),
-        (ChatMigrated(-1001), 0, Action.FAIL, 0),
+        (ChatMigrated(-1001), 0, Action.MIGRATE, 0),
         (TimedOut(), 0, Action.RETRY, 2),
         (NetworkError("httpx.ConnectError: refused"), 2, Action.RETRY, 8),
         (NetworkError("httpx.ConnectError: refused"), 7, Action.FAIL, 0),
@@ -103,3 +103,8 @@ def test_judge_maps_errors_to_actions(
     verdict = judge(error, failures, SendLimits(max_attempts=8))
     assert (verdict.action, verdict.delay) == (action, delay)
     assert verdict.flood == isinstance(error, RetryAfter)
+
+
+def test_judge_gives_a_migrated_groups_new_id() -> None:
+    """A group that became a supergroup: the verdict carries the supergroup's id."""
+    assert judge(ChatMigrated(-1001234), 0, SendLimits()).new_chat_id == -1001234
