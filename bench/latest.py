@@ -18,8 +18,9 @@ Then runs `bot.search.find`, with the parser `bot.app` builds (catalog and match
 QUERIES for the newest 5 and 20, and prints the median and p90 of `--reps` calls after three
 warm-up calls at each size, the ratio of the largest size's median to the smallest's, the SQL
 statements each call runs, how many hits break the query (an entity missing, an excluded one
-present), and EXPLAIN QUERY PLAN of the "kim putin" walk at the largest size. `--postgres URL` repeats the smallest size on
-PostgreSQL in a private schema that is dropped afterwards.
+present), EXPLAIN QUERY PLAN of the "kim putin" walk at the largest size, and there each keyword
+query with its keywords checked each way (sort, walk, probe) beside the way the plan chose.
+`--postgres URL` repeats the smallest size on PostgreSQL in a private schema dropped afterwards.
 """
 
 from __future__ import annotations
@@ -43,9 +44,9 @@ from bot.matching import Matcher
 from bot.model import ParsedStory
 from bot.normalize import normalize
 from bot.query import Query, QueryParser, TermKind
-from bot.search import find
+from bot.search import find, plan
 from storage.db import make_engine, session, upgrade
-from storage.search import Hit
+from storage.search import Hit, KeywordStrategy, search
 from storage.stories import IncomingStory, StoryMatches, insert_stories
 from storage.tables import Cluster, Feed, Mention, Story, TopicMatch
 
@@ -362,6 +363,38 @@ def measure(
     return Timing(statistics.median(times), p90, len(results.hits), bad, len(statements))
 
 
+KEYWORD_QUERIES = [
+    RARE_WORD,
+    "election",
+    "president",
+    "putin election",
+    "putin -election",
+    f"putin {RARE_WORD}",
+]
+
+
+def keyword_strategies(engine: Engine, parser: QueryParser, reps: int) -> list[str]:
+    """Each keyword query with its keywords checked each way, and as planned: medians in ms.
+
+    The ways alternate call by call, so the machine's noise falls on all of them alike.
+    """
+    strategies: list[KeywordStrategy] = ["sort", "walk", "probe", "plan"]
+    lines = [f"{'query (limit 5)':<24}" + "".join(f"{name:>10}" for name in strategies)]
+    with session(engine) as s:
+        for query in KEYWORD_QUERIES:
+            clauses, excluded = plan(parser.parse(query))
+            times: dict[str, list[float]] = {name: [] for name in strategies}
+            for rep in range(reps + 1):
+                for name in strategies:
+                    started = time.perf_counter()
+                    search(s, clauses, excluded, limit=5, keywords=name)
+                    if rep:  # the first round warms up
+                        times[name].append((time.perf_counter() - started) * 1000)
+            medians = "".join(f"{statistics.median(times[n]):>10.2f}" for n in strategies)
+            lines.append(f"{query:<24}{medians}")
+    return lines
+
+
 def parse_ms(parser: QueryParser, query: str, reps: int) -> float:
     """Median time of parsing the query alone (part of every `find`, whatever the size)."""
     times = []
@@ -388,8 +421,8 @@ def walk_plans(engine: Engine, parser: QueryParser, query: str) -> list[str]:
     with engine.connect() as c:
         for statement, parameters in seen.items():
             lines += [" ".join(statement.split()), f"  parameters: {parameters}"]
-            plan = c.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
-            lines += [f"  {row[0]:>3} {row[1]:>3}  {row[3]}" for row in plan]
+            explained = c.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
+            lines += [f"  {row[0]:>3} {row[1]:>3}  {row[3]}" for row in explained]
     return lines
 
 
@@ -474,6 +507,8 @@ def main() -> None:
         if size == sizes[-1]:
             print(f"\nEXPLAIN QUERY PLAN of the walk of 'kim putin' at {size:,} stories:")
             print("\n".join(walk_plans(engine, parser, "kim putin")))
+            print(f"\nKeywords on SQLite at {size:,} stories, each way (ms, median):")
+            print("\n".join(keyword_strategies(engine, parser, args.reps)))
         engine.dispose()
     parsing = [parse_ms(parser, query, args.reps) for query, _, _ in QUERIES]
     print(f"\nfind(), ms: median and p90 of {args.reps} calls after 3 warm-up calls; n = limit;")

@@ -3,12 +3,13 @@
 The walk is index-backed: it starts from the mentions index of the rarest entity condition
 (entity, published_at), newest first, and probes the other conditions per candidate by primary
 key, so its cost follows the matches it returns, not the number of stories stored. A query of
-keywords alone starts from the full-text index instead.
+keywords alone walks the stories' own (published) index. A keyword is checked through the
+full-text index: a rare one by gathering its matches once, a common one story by story.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -17,13 +18,14 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     and_,
+    column,
     exists,
     func,
     literal,
     not_,
     or_,
     select,
-    text,
+    table,
     true,
     union,
 )
@@ -33,10 +35,12 @@ from sqlmodel import Session, col
 from storage.tables import Feed, Mention, Story, TopicMatch
 
 Kind = Literal["entities", "topics", "keyword"]
-COUNT_CAP = 20_000
-BACKDATED = timedelta(
-    days=7
-)  # how far before its arrival a story may claim to be published  # beyond this, a condition is "common" and its exact count does not matter
+# How SQLite checks a keyword: iterate its matches and sort them, walk newest first checking
+# a list of them, or probe the full-text index story by story (see keyword_plan).
+KeywordPlan = Literal["sort", "walk", "probe"]
+KeywordStrategy = Literal["plan", "sort", "walk", "probe"]  # "plan": keyword_plan decides
+COUNT_CAP = 20_000  # beyond this, a condition is "common" and its exact count does not matter
+BACKDATED = timedelta(days=7)  # how far before its arrival a story may claim to be published
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,16 +85,95 @@ class Page:
     next_cursor: tuple[datetime, int] | None  # pass back as `before` for the next page
 
 
-def _keyword_ids(session: Session, keyword: str) -> Any:
-    """A selectable of story ids whose title or summary contains the keyword (phrase)."""
-    if session.get_bind().dialect.name == "sqlite":
-        phrase = '"' + keyword.replace('"', '""') + '"'
-        return text("SELECT rowid FROM stories_fts WHERE stories_fts MATCH :q").bindparams(q=phrase)
-    document = func.to_tsvector("simple", Story.title + " " + Story.summary)
-    return select(col(Story.id)).where(document.op("@@")(func.phraseto_tsquery("simple", keyword)))
+_FTS = table("stories_fts", column("rowid"), column("stories_fts"))  # SQLite's FTS5 index
+SAMPLE = 20_000  # the newest stories whose matches tell how common a keyword is
 
 
-def _condition(session: Session, condition: Condition, story_id: Any) -> ColumnElement[bool]:
+# What each way of checking a keyword costs on SQLite, in µs, measured at a million stories
+# (bench/latest; docs/decisions.md, "Keywords: three ways").
+SORT_US = 0.85  # per match: look the story up and sort
+LIST_US = 0.09  # per match: gather into a list, once per query
+STEP_US = 0.05  # per story walked: check the list
+PROBE_US = 90.0  # per story walked: ask the full-text index about it
+
+
+def keyword_plan(matches: int, stories: int, batch: int, *, excluded: bool = False) -> KeywordPlan:
+    """The cheapest way to check a keyword found in `matches` of `stories` stories.
+
+    A walk reads stories newest first until `batch` of them pass: about batch / share of them,
+    the share being the keyword's (or, excluded, the rest's). Sorting reads the matches only.
+    """
+    share = matches / stories if stories else 0.0
+    passing = 1.0 - share if excluded else share
+    walked = min(float(stories), batch / passing) if passing > 0 else float(stories)
+    costs: dict[KeywordPlan, float] = {
+        "walk": LIST_US * matches + STEP_US * walked,
+        "probe": PROBE_US * walked,
+    }
+    if not excluded:
+        costs["sort"] = SORT_US * matches
+    return min(costs, key=lambda plan: costs[plan])
+
+
+def _keyword_plans(
+    session: Session,
+    clauses: Sequence[Clause],
+    excluded: Sequence[Condition],
+    batch: int,
+    strategy: KeywordStrategy,
+) -> dict[str, KeywordPlan]:
+    """Each keyword's plan: forced, or from how often it appears among the newest stories.
+
+    The walk runs over the newest stories, so their share is what matters; counting within the
+    newest SAMPLE story ids costs a fraction of a millisecond (SQLite's FTS5 seeks by rowid).
+    PostgreSQL plans its full-text conditions itself: no plans there.
+    """
+    wanted = {c.keyword: False for clause in clauses for c in clause if c.kind == "keyword"}
+    wanted |= {c.keyword: True for c in excluded if c.kind == "keyword"}
+    if not wanted or session.get_bind().dialect.name != "sqlite":
+        return {}
+    if strategy != "plan":
+        return dict.fromkeys(wanted, strategy)
+    stories = session.scalar(select(func.max(col(Story.id)))) or 0
+    sample = min(SAMPLE, stories) or 1
+    plans: dict[str, KeywordPlan] = {}
+    for keyword, is_excluded in wanted.items():
+        recent = _FTS.c.rowid > stories - sample
+        found = session.scalar(select(func.count()).where(_fts_match(keyword), recent)) or 0
+        matches = found * stories // sample
+        plans[keyword] = keyword_plan(matches, stories, batch, excluded=is_excluded)
+    return plans
+
+
+def _fts_match(keyword: str) -> ColumnElement[bool]:
+    phrase = '"' + keyword.replace('"', '""') + '"'
+    return _FTS.c.stories_fts.op("MATCH")(phrase)
+
+
+def _keyword(
+    session: Session, keyword: str, story_id: Any, plan: KeywordPlan | None
+) -> ColumnElement[bool]:
+    """The story's title or summary contains the keyword (a phrase)."""
+    if plan is None:  # PostgreSQL
+        document = func.to_tsvector("simple", Story.title + " " + Story.summary)
+        matching = select(col(Story.id)).where(
+            document.op("@@")(func.phraseto_tsquery("simple", keyword))
+        )
+        return story_id.in_(matching)
+    if plan == "probe":
+        return exists().where(_fts_match(keyword), _FTS.c.rowid == story_id)
+    matches = select(_FTS.c.rowid).where(_fts_match(keyword))
+    if plan == "walk":  # "+ 0": SQLite cannot look stories up from the list, so it walks
+        return (story_id + 0).in_(matches)
+    return story_id.in_(matches)
+
+
+def _condition(
+    session: Session,
+    condition: Condition,
+    story_id: Any,
+    plans: Mapping[str, KeywordPlan] | None = None,
+) -> ColumnElement[bool]:
     # Fresh aliases: when the walk itself runs over mentions (or topic_matches), the bare table
     # inside EXISTS would be its own scope and "mentions.story_id = mentions.story_id" would test
     # whether any story at all matches, not this one.
@@ -106,11 +189,13 @@ def _condition(session: Session, condition: Condition, story_id: Any) -> ColumnE
             col(match.story_id) == story_id,
             col(match.topic_id).in_(sorted(condition.ids)),
         )
-    return story_id.in_(_keyword_ids(session, condition.keyword))
+    return _keyword(session, condition.keyword, story_id, (plans or {}).get(condition.keyword))
 
 
-def _clause(session: Session, clause: Clause, story_id: Any) -> ColumnElement[bool]:
-    return or_(*(_condition(session, c, story_id) for c in clause))
+def _clause(
+    session: Session, clause: Clause, story_id: Any, plans: Mapping[str, KeywordPlan]
+) -> ColumnElement[bool]:
+    return or_(*(_condition(session, c, story_id, plans) for c in clause))
 
 
 def _frequency(session: Session, clause: Clause) -> int:
@@ -143,10 +228,12 @@ def search(
     before: tuple[datetime, int] | None = None,
     first_seen: tuple[datetime, datetime] | None = None,
     story_ids: Collection[int] | None = None,
+    keywords: KeywordStrategy = "plan",
 ) -> Page:
     """Up to `limit` events matching every clause, newest first, starting strictly before `before`.
 
     `first_seen` keeps stories that arrived in (start, end]; `story_ids` keeps only those stories.
+    `keywords` forces how SQLite checks keywords (tests and benchmarks compare the two ways).
     """
     if not clauses:
         return Page((), None)
@@ -162,8 +249,10 @@ def search(
         story_id, published = col(Story.id), col(Story.published_at)
         keys = [true()]
         rest = list(clauses)
-    filters = [_clause(session, c, story_id) for c in rest]
-    filters += [not_(_condition(session, c, story_id)) for c in excluded]
+    batch = max(limit * 3, 10)
+    plans = _keyword_plans(session, clauses, excluded, batch, keywords)
+    filters = [_clause(session, c, story_id, plans) for c in rest]
+    filters += [not_(_condition(session, c, story_id, plans)) for c in excluded]
     if story_ids is not None:
         filters.append(story_id.in_(sorted(story_ids)))
     if first_seen is not None:
@@ -178,7 +267,6 @@ def search(
     seen_clusters: set[int] = set()
     hits: list[Hit] = []
     cursor = before
-    batch = max(limit * 3, 10)
     while len(hits) < limit:
         page_filters = list(filters)
         if cursor is not None:

@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from bot.model import ParsedStory
 from storage import feeds as feed_store
 from storage.db import session
-from storage.search import Condition, search
+from storage.search import Condition, keyword_plan, search
 from storage.stories import IncomingStory, StoryMatches, insert_stories
 
 T0 = datetime(2023, 9, 13, 8, 0, tzinfo=UTC)
@@ -114,6 +114,42 @@ def test_keyword_search(news: Engine) -> None:
 def test_keyword_with_entity(news: Engine) -> None:
     """Keywords and entities combine."""
     assert titles(news, [[PUTIN], [Condition("keyword", keyword="summit")]]) == ["putin kim summit"]
+
+
+SUMMIT = Condition("keyword", keyword="summit")
+ALONE = Condition("keyword", keyword="alone")
+
+
+@pytest.mark.parametrize("strategy", ["sort", "walk", "probe"])
+def test_keyword_checks_agree_every_way(news: Engine, strategy: Any) -> None:
+    """Sorted, walked or probed story by story, keywords select the same stories."""
+    assert titles(news, [[ALONE]], keywords=strategy) == ["kim alone", "putin alone"]
+    assert titles(news, [[PUTIN], [SUMMIT]], keywords=strategy) == ["putin kim summit"]
+    assert titles(news, [[PUTIN]], [ALONE], keywords=strategy, limit=10) == [
+        "trump calls putin",
+        "kim sister statement",
+        "putin kim summit",
+    ]
+    assert titles(news, [[SUMMIT, ALONE]], keywords=strategy) == [
+        "kim alone",
+        "putin alone",
+        "putin kim summit",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("matches", "plan"),
+    [(0, "sort"), (500, "sort"), (2_000, "walk"), (100_000, "walk"), (130_000, "probe")],
+)
+def test_keyword_plan_follows_how_common_the_keyword_is(matches: int, plan: str) -> None:
+    """Among a million stories: a rare keyword is sorted, a common one walked, a very common one probed."""
+    assert keyword_plan(matches, 1_000_000, 15) == plan
+
+
+@pytest.mark.parametrize(("matches", "plan"), [(2_000, "walk"), (100_000, "probe")])
+def test_an_excluded_keyword_is_probed_unless_rare(matches: int, plan: str) -> None:
+    """Excluding a common keyword leaves most stories passing: probing the few walked is cheapest."""
+    assert keyword_plan(matches, 1_000_000, 15, excluded=True) == plan
 
 
 def test_paging_continues_where_it_stopped(news: Engine) -> None:
