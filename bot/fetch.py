@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
+import zlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
@@ -25,7 +26,10 @@ ACCEPT = (
     "application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, "
     "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
 )
+ENCODINGS = "gzip, deflate"
 ERROR_LIMIT = 200
+# Validators longer than the database keeps them are not worth sending back: dropped.
+ETAG_LIMIT, LAST_MODIFIED_LIMIT = 500, 100
 
 
 @dataclass(frozen=True)
@@ -44,7 +48,7 @@ class FetchLimits:
 def make_client(limits: FetchLimits) -> httpx.AsyncClient:
     """The one HTTP client all feed fetches share (connection pool, timeouts, redirects).
 
-    httpx sends Accept-Encoding: gzip, deflate by itself and decodes the body.
+    It asks for gzip or deflate only, and the fetcher decodes them itself (see _Decoder).
     """
     return httpx.AsyncClient(
         timeout=httpx.Timeout(
@@ -58,7 +62,7 @@ def make_client(limits: FetchLimits) -> httpx.AsyncClient:
         ),
         follow_redirects=True,
         max_redirects=limits.max_redirects,
-        headers={"User-Agent": USER_AGENT, "Accept": ACCEPT},
+        headers={"User-Agent": USER_AGENT, "Accept": ACCEPT, "Accept-Encoding": ENCODINGS},
     )
 
 
@@ -180,8 +184,10 @@ class Fetcher:
             body = await self._read_body(response)
             digest = body_hash(body)
             fresh = Validators(
-                etag=response.headers.get("etag"),
-                last_modified=response.headers.get("last-modified"),
+                etag=_validator(response.headers.get("etag"), ETAG_LIMIT),
+                last_modified=_validator(
+                    response.headers.get("last-modified"), LAST_MODIFIED_LIMIT
+                ),
                 body_hash=digest,
             )
             elapsed = time.monotonic() - started
@@ -194,17 +200,67 @@ class Fetcher:
             )
 
     async def _read_body(self, response: httpx.Response) -> bytes:
-        """The decoded body, refused as soon as it grows past max_bytes."""
+        """The decoded body, refused as soon as it grows past max_bytes.
+
+        Decoded here from the raw stream, a bounded piece at a time: httpx would inflate a
+        whole network chunk at once, and a few kilobytes of gzip can hold gigabytes.
+        """
         limit = self._limits.max_bytes
         declared = response.headers.get("content-length", "")
         # Content-Length counts encoded bytes, and decoding never shrinks a body.
         if declared.isdigit() and int(declared) > limit:
             raise _BodyTooLarge
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in response.aiter_bytes():
-            size += len(chunk)
-            if size > limit:
-                raise _BodyTooLarge
-            chunks.append(chunk)
-        return b"".join(chunks)
+        decoder = _Decoder(response.headers.get("content-encoding", ""), limit)
+        async for chunk in response.aiter_raw():
+            decoder.feed(chunk)
+        return decoder.finish()
+
+
+def _validator(value: str | None, limit: int) -> str | None:
+    """An ETag or Last-Modified worth keeping: printable ASCII within the column's size."""
+    if value is None or len(value) > limit or not (value.isascii() and value.isprintable()):
+        return None
+    return value
+
+
+class _Decoder:
+    """Content-Encoding undone incrementally, never holding more than `limit` decoded bytes."""
+
+    def __init__(self, header: str, limit: int) -> None:
+        codings = [c.strip().lower() for c in header.split(",") if c.strip()]
+        codings = [c for c in codings if c != "identity"]
+        if len(codings) > 1 or (codings and codings[0] not in ("gzip", "x-gzip", "deflate")):
+            raise ValueError(f"unsupported Content-Encoding: {header[:50]}")
+        self._coding = codings[0] if codings else ""
+        self._inflate: zlib._Decompress | None = None
+        if self._coding in ("gzip", "x-gzip"):
+            self._inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        self._limit = limit
+        self._size = 0
+        self._parts: list[bytes] = []
+
+    def feed(self, data: bytes) -> None:
+        if not data:
+            return
+        if self._coding == "deflate" and self._inflate is None:
+            # "deflate" should be zlib-wrapped; some servers send the raw stream.
+            wrapped = (data[0] & 0x0F) == 8 and len(data) > 1 and (data[0] << 8 | data[1]) % 31 == 0
+            self._inflate = zlib.decompressobj(zlib.MAX_WBITS if wrapped else -zlib.MAX_WBITS)
+        if self._inflate is None:
+            self._keep(data)
+            return
+        while data:
+            room = self._limit - self._size + 1  # one byte more than allowed proves too much
+            self._keep(self._inflate.decompress(data, room))
+            data = self._inflate.unconsumed_tail
+
+    def finish(self) -> bytes:
+        if self._inflate is not None:
+            self._keep(self._inflate.flush())
+        return b"".join(self._parts)
+
+    def _keep(self, piece: bytes) -> None:
+        self._size += len(piece)
+        if self._size > self._limit:
+            raise _BodyTooLarge
+        self._parts.append(piece)

@@ -11,7 +11,7 @@ import logging
 import random
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
@@ -98,7 +98,18 @@ class Ingestor:
     async def poll(self, *, only_due: bool = False) -> list[FeedReport]:
         """Poll every active feed (or only the due ones) once; one report per feed, in feed order."""
         feeds = await asyncio.to_thread(self._load, only_due)
-        return list(await asyncio.gather(*(self._poll_feed(feed) for feed in feeds)))
+        outcomes = await asyncio.gather(
+            *(self._poll_feed(feed) for feed in feeds), return_exceptions=True
+        )
+        reports = []
+        for feed, outcome in zip(feeds, outcomes, strict=True):
+            if isinstance(outcome, BaseException):  # even its error could not be recorded
+                if not isinstance(outcome, Exception):
+                    raise outcome
+                log.error("polling %s failed", feed.url, exc_info=outcome)
+                outcome = FeedReport(feed.url, Outcome.ERROR, error=type(outcome).__name__)
+            reports.append(outcome)
+        return reports
 
     async def _poll_feed(self, feed: Feed) -> FeedReport:
         validators = Validators(feed.etag, feed.last_modified, feed.body_hash)
@@ -122,7 +133,13 @@ class Ingestor:
                 log.warning("parsing %s failed", feed.url, exc_info=True)
                 error = f"parse failed: {type(exc).__name__}"
         async with self._write_lock:
-            return await asyncio.to_thread(self._store, feed, fetched, parsed, error)
+            try:
+                return await asyncio.to_thread(self._store, feed, fetched, parsed, error)
+            except Exception as exc:  # the database refused this feed's data: its error only
+                log.warning("storing %s failed", feed.url, exc_info=True)
+                failed = replace(fetched, status=FetchStatus.ERROR)
+                error = f"could not store: {type(exc).__name__}"
+                return await asyncio.to_thread(self._store, feed, failed, None, error)
 
     def _store(
         self, feed: Feed, fetched: FetchResult, parsed: ParsedFeed | None, error: str | None
@@ -155,7 +172,7 @@ class Ingestor:
                 row.etag = fetched.validators.etag
                 row.last_modified = fetched.validators.last_modified
                 row.body_hash = fetched.validators.body_hash
-                row.final_url = fetched.final_url
+                row.final_url = fetched.final_url[:2048]  # informational; the column's size
             else:
                 nxt = polling.after_failure(
                     now=now,

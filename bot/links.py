@@ -46,7 +46,8 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 # letters of IRIs) is percent-encoded as UTF-8 so both spellings of a link become one.
 _PATH_SAFE = "/%:@!$&'()*+,;=-._~"
 _QUERY_SAFE = _PATH_SAFE + "?"
-_BAD_HOST_CHARS = frozenset(" \t\r\n<>\"'{}|\\^`%/?#@")
+_BAD_HOST_CHARS = frozenset(" <>\"'{}|\\^`%/?#@") | frozenset(map(chr, [*range(32), 127]))
+MAX_LENGTH = 2048  # what storage keeps; a longer link is no link
 
 
 def is_tracking_param(name: str) -> bool:
@@ -69,7 +70,7 @@ def canonical_link(url: str, base: str | None = None) -> str | None:
 
     Scheme and host are lowercased, default ports and user info dropped, the fragment and
     tracking parameters removed; other query parameters keep their order and spelling.
-    Returns None for non-http(s) schemes and for anything unparseable.
+    Returns None for non-http(s) schemes, for anything unparseable, and past MAX_LENGTH.
     """
     try:
         raw = url.strip()
@@ -89,6 +90,7 @@ def canonical_link(url: str, base: str | None = None) -> str | None:
         if port is not None and port != _DEFAULT_PORTS[scheme]:
             netloc = f"{netloc}:{port}"
         path = quote(parts.path or "/", safe=_PATH_SAFE)
-        return urlunsplit((scheme, netloc, path, _clean_query(parts.query), ""))
+        link = urlunsplit((scheme, netloc, path, _clean_query(parts.query), ""))
+        return link if len(link) <= MAX_LENGTH else None
     except (ValueError, TypeError, AttributeError):  # UnicodeError is a ValueError
         return None

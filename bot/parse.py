@@ -7,6 +7,7 @@ process or thread pool. It is a top-level function whose arguments and result pi
 from __future__ import annotations
 
 import calendar
+import hashlib
 import io
 import re
 from collections.abc import Mapping
@@ -21,6 +22,7 @@ from bot.text import html_to_text, plain_to_text
 
 TITLE_LIMIT = 300
 SUMMARY_LIMIT = 1000
+GUID_LIMIT = 2048  # what storage keeps
 WARNING_LIMIT = 200
 
 # Without a Content-Type, feedparser would fall back to ISO-8859-1 for undeclared documents;
@@ -105,8 +107,7 @@ def _story(
     link = canonical_link(raw_link, url) if isinstance(raw_link, str) else None
     if not (title or summary or link):
         return None
-    guid = entry.get("id")
-    guid = guid.strip() or None if isinstance(guid, str) else None
+    guid = _identifier(entry.get("id"))
     return ParsedStory(
         guid=guid,
         link=link,
@@ -115,6 +116,20 @@ def _story(
         published=entry_date(entry, now),
         language=_entry_language(entry) or feed_language,
     )
+
+
+def _identifier(value: object) -> str | None:
+    """An entry's id as storage can keep it: no control characters, at most GUID_LIMIT long.
+
+    A longer id keeps its start and a hash of the whole, so it still tells entries apart.
+    """
+    if not isinstance(value, str):
+        return None
+    guid = "".join(ch for ch in value if ch.isprintable() or ch == " ").strip()
+    if len(guid) > GUID_LIMIT:
+        digest = hashlib.sha256(guid.encode("utf-8", "surrogatepass")).hexdigest()
+        guid = f"{guid[: GUID_LIMIT - 72]}…sha256:{digest}"
+    return guid or None
 
 
 def _summary(entry: Mapping[str, Any], *, atom: bool) -> str:

@@ -9,6 +9,7 @@ from sqlalchemy import delete, func, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
+from storage.db import chunks
 from storage.tables import Chat, Delivery, Feed, OutboxMessage, Story, Subscription
 
 SETTABLE = frozenset({"lang", "tz", "digest_time", "digest_enabled", "nothing_new"})
@@ -190,11 +191,11 @@ def record_deliveries(
 
 
 def _insert_deliveries(session: Session, rows: list[dict[str, object]]) -> None:
-    """Insert delivery rows, skipping those already there (in chunks: SQLite's variable limit)."""
+    """Insert delivery rows, skipping those already there."""
     table = Delivery.__table__  # type: ignore[attr-defined]
     insert = sqlite.insert if session.get_bind().dialect.name == "sqlite" else postgresql.insert
-    for start in range(0, len(rows), 1000):
-        session.execute(insert(table).values(rows[start : start + 1000]).on_conflict_do_nothing())
+    for chunk in chunks(rows):
+        session.execute(insert(table).values(list(chunk)).on_conflict_do_nothing())
 
 
 def counts(session: Session) -> dict[str, int]:

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
+
+T = TypeVar("T")
+# Rows or values per statement: 500 rows of 10 columns stay far below the bound parameters
+# SQLite (32,766) and PostgreSQL (65,535) take in one statement.
+CHUNK = 500
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -52,3 +58,9 @@ def upgrade(engine: Engine) -> None:
 def session(engine: Engine) -> Session:
     """A session whose objects stay readable after commit (values leave the storage layer)."""
     return Session(engine, expire_on_commit=False)
+
+
+def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
+    """`items` in slices of `size`, so that no statement binds too many parameters."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

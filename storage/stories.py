@@ -12,6 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from bot.model import ParsedStory
+from storage.db import chunks
 from storage.tables import Cluster, Mention, Story, TopicMatch
 
 SAME_EVENT_WINDOW = timedelta(hours=48)
@@ -49,17 +50,18 @@ def dedup_key(story: ParsedStory) -> str:
 
 def _insert_new(session: Session, rows: list[dict[str, object]]) -> dict[str, int]:
     """Insert stories unless the database has their (feed, dedup_key): dedup_key -> new id."""
-    if not rows:
-        return {}
     table = Story.__table__  # type: ignore[attr-defined]
-    dialect = session.get_bind().dialect.name
-    statement = (
-        (sqlite.insert(table) if dialect == "sqlite" else postgresql.insert(table))
-        .values(rows)
-        .on_conflict_do_nothing(index_elements=["feed_id", "dedup_key"])
-        .returning(table.c.dedup_key, table.c.id)
-    )
-    return {key: int(story_id) for key, story_id in session.execute(statement)}
+    insert = sqlite.insert if session.get_bind().dialect.name == "sqlite" else postgresql.insert
+    inserted: dict[str, int] = {}
+    for chunk in chunks(rows):
+        statement = (
+            insert(table)
+            .values(list(chunk))
+            .on_conflict_do_nothing(index_elements=["feed_id", "dedup_key"])
+            .returning(table.c.dedup_key, table.c.id)
+        )
+        inserted.update((key, int(story_id)) for key, story_id in session.execute(statement))
+    return inserted
 
 
 class _Events:
@@ -67,22 +69,22 @@ class _Events:
     within 48 hours, among stored stories and those stored just before it in the same batch."""
 
     def __init__(self, session: Session, batch: Sequence[IncomingStory]) -> None:
-        links = {i.story.link for i in batch if i.story.link}
-        titles = {i.title_key for i in batch if len(i.title_key) >= MIN_TITLE_KEY}
+        links = sorted({i.story.link for i in batch if i.story.link})
+        titles = sorted({i.title_key for i in batch if len(i.title_key) >= MIN_TITLE_KEY})
         self._by_link: dict[str, int] = {}
         self._by_title: dict[str, list[tuple[datetime, int]]] = {}
-        if links:
+        for some_links in chunks(links):
             for link, cluster in session.exec(
                 select(Story.link, Story.cluster_id).where(
-                    col(Story.link).in_(links), col(Story.cluster_id).is_not(None)
+                    col(Story.link).in_(some_links), col(Story.cluster_id).is_not(None)
                 )
             ):
                 if link is not None and cluster is not None:
                     self._by_link.setdefault(link, cluster)
-        if titles:
+        for some_titles in chunks(titles):
             for title, published, cluster in session.exec(
                 select(Story.title_key, Story.published_at, Story.cluster_id).where(
-                    col(Story.title_key).in_(titles), col(Story.cluster_id).is_not(None)
+                    col(Story.title_key).in_(some_titles), col(Story.cluster_id).is_not(None)
                 )
             ):
                 if cluster is not None:
@@ -132,19 +134,21 @@ def insert_stories(
 ) -> list[int]:
     """Store the stories the database does not have yet; the new ids, in feed order. Commits.
 
-    A handful of statements per feed, whatever its size: known stories are skipped with one
+    A handful of statements per feed (per 500 stories): known stories are skipped with one
     query, new ones inserted in one (the unique key still decides, so two cycles racing on one
     feed cannot both insert), their events found with two, their mentions written with one.
     An event's id is the id of its first story.
     """
     keys = [dedup_key(item.story) for item in incoming]
-    known = set(
-        session.exec(
-            select(Story.dedup_key).where(
-                Story.feed_id == feed_id, col(Story.dedup_key).in_(set(keys))
+    known: set[str] = set()
+    for some_keys in chunks(sorted(set(keys))):
+        known.update(
+            session.exec(
+                select(Story.dedup_key).where(
+                    Story.feed_id == feed_id, col(Story.dedup_key).in_(some_keys)
+                )
             )
         )
-    )
     fresh: dict[str, IncomingStory] = {}
     for key, item in zip(keys, incoming, strict=True):
         if key not in known:

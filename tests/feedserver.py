@@ -51,6 +51,7 @@ class ServedFile:
     content_type: str
     etag: str | None = None
     last_modified: str | None = None
+    headers: tuple[tuple[str, str], ...] = ()  # any others, such as Content-Encoding
 
 
 class FeedServer:
@@ -81,9 +82,12 @@ class FeedServer:
         content_type: str = RSS,
         etag: str | None = None,
         last_modified: str | None = None,
+        **headers: str,
     ) -> None:
-        """Serve `body` at `path` from now on, replacing what was there."""
-        self._files[path] = ServedFile(body, content_type, etag, last_modified)
+        """Serve `body` at `path` from now on, replacing what was there; `headers` as given
+        (underscores become hyphens: content_encoding="gzip")."""
+        extra = tuple((name.replace("_", "-"), value) for name, value in headers.items())
+        self._files[path] = ServedFile(body, content_type, etag, last_modified, extra)
 
     def serve_dir(
         self, prefix: str, directory: Path | str, content_type: str = "application/xml"
@@ -155,6 +159,7 @@ class FeedServer:
         if _not_modified(request, served):
             return web.Response(status=304, headers=headers)
         headers["Content-Type"] = served.content_type
+        headers.update(served.headers)
         return web.Response(body=served.body, headers=headers)
 
     @staticmethod

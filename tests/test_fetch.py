@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
 import socket
+import tracemalloc
+import zlib
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 import pytest_asyncio
@@ -164,6 +168,57 @@ async def test_oversized_declared_body_is_refused(feed_server: FeedServer):
     limits = FetchLimits(max_bytes=1000)
     result = await fetch_with(limits, feed_server.url("/huge-declared?bytes=5000"), NO_VALIDATORS)
     assert result.error == "body exceeds 1000 bytes"
+
+
+@pytest.mark.parametrize(
+    ("encoding", "compress"),
+    [
+        ("gzip", gzip.compress),
+        ("deflate", zlib.compress),
+        ("deflate", lambda data: zlib.compress(data, wbits=-zlib.MAX_WBITS)),  # raw, as some send
+    ],
+)
+async def test_compressed_bodies_are_decoded(
+    feed_server: FeedServer, fetcher: Fetcher, encoding: str, compress: Any
+):
+    """gzip and deflate bodies (zlib-wrapped or raw) arrive decoded."""
+    feed_server.add("/packed.xml", compress(REDIRECT_TARGET), content_encoding=encoding)
+    result = await fetcher.fetch(feed_server.url("/packed.xml"), NO_VALIDATORS)
+    assert result.body == REDIRECT_TARGET
+
+
+async def test_a_compression_bomb_stops_at_the_limit(feed_server: FeedServer):
+    """A small gzip body that inflates past max_bytes is refused without inflating it whole."""
+    bomb = gzip.compress(bytes(64 * 1024 * 1024))
+    assert len(bomb) < 100_000
+    feed_server.add("/bomb.xml", bomb, content_encoding="gzip")
+    limits = FetchLimits(max_bytes=1024 * 1024)
+    tracemalloc.start()
+    try:
+        result = await fetch_with(limits, feed_server.url("/bomb.xml"), NO_VALIDATORS)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert result.error == "body exceeds 1048576 bytes"
+    assert peak < 16 * 1024 * 1024
+
+
+async def test_an_unasked_content_encoding_is_an_error(feed_server: FeedServer, fetcher: Fetcher):
+    """A body in an encoding Vigie did not ask for (br) is the feed's error, not garbage."""
+    feed_server.add("/br.xml", b"\x8b\x00\x80", content_encoding="br")
+    result = await fetcher.fetch(feed_server.url("/br.xml"), NO_VALIDATORS)
+    assert result.status is FetchStatus.ERROR
+    assert "Content-Encoding" in (result.error or "")
+
+
+async def test_oversized_validators_are_not_kept(feed_server: FeedServer, fetcher: Fetcher):
+    """An ETag or Last-Modified too long to store is dropped, not stored or sent back."""
+    feed_server.add(
+        "/long.xml", REDIRECT_TARGET, etag='"' + "e" * 600 + '"', last_modified="x" * 200
+    )
+    result = await fetcher.fetch(feed_server.url("/long.xml"), NO_VALIDATORS)
+    assert result.status is FetchStatus.OK
+    assert (result.validators.etag, result.validators.last_modified) == (None, None)
 
 
 async def test_body_at_the_limit_is_accepted(feed_server: FeedServer):

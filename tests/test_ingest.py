@@ -128,3 +128,52 @@ async def test_a_story_added_later_is_stored_once(feed_server: FeedServer, tmp_p
     feed_server.add("/rss20.xml", body.replace("</channel>", item).encode(), etag='"v2"')
     (report,) = await poll(app)
     assert len(report.new_story_ids) == 1
+
+
+ODD_ITEMS = (
+    '<item><title>Nul in the guid</title><guid isPermaLink="false">ab&#0;c</guid></item>'
+    f"<item><title>Long guid</title><guid>{'g' * 3000}</guid></item>"
+    f"<item><title>Long link</title><link>https://odd.example/{'p' * 3000}</link></item>"
+    "<item><title>Nul in the host</title><link>http://ex&#0;ample.com/x</link></item>"
+)
+
+
+async def test_odd_entries_are_stored_on_every_database(
+    feed_server: FeedServer, tmp_path: Path, database_url: str
+) -> None:
+    """NUL characters, a 3,000-character guid or link and a huge ETag are stored, not refused."""
+    body = f'<rss version="2.0"><channel><title>Odd</title>{ODD_ITEMS}</channel></rss>'
+    feed_server.add("/odd.xml", body.encode(), etag='"' + "e" * 600 + '"')
+    app = make_app(tmp_path, [feed_server.url("/odd.xml")], database_url=database_url)
+    try:
+        (report,) = await poll(app)
+        stored = {s.title: s for s in stories(app.engine)}
+    finally:
+        app.engine.dispose()
+    assert report.outcome is Outcome.NEW
+    assert len(stored) == 4
+    assert stored["Nul in the guid"].guid == "abc"
+    assert len(stored["Long guid"].guid or "") == 2048
+    assert stored["Long link"].link is None
+    assert stored["Nul in the host"].link is None
+
+
+async def test_a_story_the_database_refuses_is_its_feeds_error(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    """When the database refuses a feed's stories, that feed records the error; the others store."""
+    bad = '<rss version="2.0"><channel><item><title>refused</title><guid>1</guid></item></channel></rss>'
+    feed_server.add("/bad.xml", bad.encode())
+    urls = [feed_server.url("/bad.xml"), *serve_fixtures(feed_server, ["rss20.xml"])]
+    app = make_app(tmp_path, urls)
+    with app.engine.begin() as connection:
+        connection.exec_driver_sql(
+            "CREATE TRIGGER refuse BEFORE INSERT ON stories WHEN NEW.title = 'refused' "
+            "BEGIN SELECT RAISE(ABORT, 'refused'); END"
+        )
+    reports = await poll(app)
+    assert [r.outcome for r in reports] == [Outcome.ERROR, Outcome.NEW]
+    assert (reports[0].error or "").startswith("could not store")
+    with session(app.engine) as s:
+        feed = s.exec(select(Feed).where(Feed.url == urls[0])).one()
+    assert (feed.failures, (feed.last_error or "")[:15]) == (1, "could not store")

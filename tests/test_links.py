@@ -126,3 +126,15 @@ def test_canonical_link_is_idempotent(url: str):
     once = canonical_link(url)
     assert once is not None
     assert canonical_link(once) == once
+
+
+def test_a_control_character_in_the_host_is_no_link() -> None:
+    """A host with a NUL or another control character is not a usable link."""
+    assert canonical_link("http://ex\x00ample.com/x") is None
+    assert canonical_link("http://ex\x7fample.com/x") is None
+
+
+def test_a_link_longer_than_storage_keeps_is_no_link() -> None:
+    """A link past 2,048 characters is dropped rather than cut into a wrong one."""
+    assert canonical_link("https://example.org/" + "p" * 2100) is None
+    assert canonical_link("https://example.org/" + "p" * 2000) is not None

@@ -189,3 +189,16 @@ def test_same_link_within_one_batch_is_one_event(engine: Engine) -> None:
         clusters = set(s.scalars(select(Story.cluster_id)))
     assert len(ids) == 2
     assert clusters == {ids[0]}
+
+
+def test_a_feed_of_thousands_of_new_stories_is_stored_whole(engine: Engine) -> None:
+    """7,000 new stories in one feed (more bound parameters than one statement takes) all land."""
+    feed_id = add_feed(engine)
+    batch = [
+        incoming(story(guid=f"g{i}", link=f"https://example.org/{i}", title=f"Story number {i}"))
+        for i in range(7000)
+    ]
+    with session(engine) as s:
+        assert len(insert_stories(s, feed_id, batch, NOW)) == 7000
+        assert insert_stories(s, feed_id, batch, NOW) == []
+    assert count(engine, Story) == 7000
