@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 from bot.feedlist import is_feed_url
 from bot.polling import is_broken
@@ -24,20 +25,26 @@ class Admin:
         self._listed = listed
         self._clock = clock
 
+    def _session(self) -> Session:
+        """A session in which FEEDS_FILE's feeds exist, polled yet or not."""
+        session = open_session(self._engine)
+        feed_store.sync_listed(session, self._listed, self._clock())
+        return session
+
     def feeds(self) -> list[FeedRow]:
         """Every polled feed with its health and story count."""
-        with open_session(self._engine) as s:
+        with self._session() as s:
             return feed_store.feed_rows(s, self._listed)
 
     def add_feed(self, url: str) -> bool | None:
         """Poll `url` beside FEEDS_FILE's; None when it is no http(s) URL, False when known."""
         if not is_feed_url(url):
             return None
-        with open_session(self._engine) as s:
+        with self._session() as s:
             return feed_store.add_feed(s, url, self._clock())
 
     def remove_feed(self, url: str) -> bool:
-        with open_session(self._engine) as s:
+        with self._session() as s:
             return feed_store.remove_feed(s, url)
 
     def stats(self) -> dict[str, int]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import os
 import sys
 import time
@@ -29,7 +30,7 @@ from bot.catalog import CatalogError
 from bot.feedlist import FeedListError
 from bot.ingest import FeedReport, Outcome, story_matches
 from bot.render import understanding_text
-from bot.search import find
+from bot.search import MAX_LIMIT, find
 from bot.settings import SettingsError, load_settings
 from storage import stories as story_store
 from storage.db import session
@@ -244,7 +245,9 @@ def build_parser() -> argparse.ArgumentParser:
     add("remove", feeds_remove, "stop polling URL", feed_commands).add_argument("url")
     latest_parser = add("latest", latest, "the newest stories matching a query")
     latest_parser.add_argument("query", nargs="+", help='e.g. kim putin, "north korea" -trump')
-    latest_parser.add_argument("--limit", type=int, default=10, help="how many (default 10)")
+    latest_parser.add_argument(
+        "--limit", type=_limit, default=10, help=f"how many, 1 to {MAX_LIMIT} (default 10)"
+    )
     latest_parser.add_argument("--json", action="store_true", help="one JSON object per story")
     entities = add("entities", _missing_subcommand, "look up the entity catalog")
     entity_commands = entities.add_subparsers(dest="entities_command", metavar="ACTION")
@@ -255,15 +258,31 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _limit(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if not 1 <= number <= MAX_LIMIT:
+        raise argparse.ArgumentTypeError(f"expected a number from 1 to {MAX_LIMIT}, got {value!r}")
+    return number
+
+
 def _missing_subcommand(_app: App, args: argparse.Namespace) -> int:
-    build_parser().parse_args([args.command, "--help"])
+    """`feeds` or `entities` without an action: their help, as a usage error."""
+    parser = build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    print(commands.choices[args.command].format_help(), file=sys.stderr, end="")
     return EXIT_USAGE
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    token = ""
     try:
         settings = load_settings()
+        if settings.telegram_bot_token is not None:
+            token = settings.telegram_bot_token.get_secret_value()
         configure_logging(settings)
         app = App(settings)
         return int(args.func(app, args))
@@ -272,3 +291,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # one line, never a traceback, never the token
+        print(f"vigie: {_problem(exc)}".replace(token or "\0", "<token>"), file=sys.stderr)
+        return EXIT_USAGE if _is_setting_problem(exc) else 1
+
+
+def _is_setting_problem(exc: Exception) -> bool:
+    from sqlalchemy.exc import OperationalError
+    from telegram.error import InvalidToken
+
+    return isinstance(exc, OperationalError | InvalidToken)
+
+
+def _problem(exc: Exception) -> str:
+    """What went wrong, in one line that names the setting to look at when there is one."""
+    from sqlalchemy.exc import OperationalError
+    from telegram.error import InvalidToken
+
+    if isinstance(exc, InvalidToken):
+        return "TELEGRAM_BOT_TOKEN: Telegram refused it; ask @BotFather for the right one"
+    if isinstance(exc, OperationalError):
+        first = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else "no answer"
+        return f"DATABASE_URL: cannot use the database: {first}"
+    logging.getLogger("bot").exception("unexpected error")
+    return f"unexpected error: {type(exc).__name__}: {' '.join(str(exc).split())[:300]}"

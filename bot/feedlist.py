@@ -21,10 +21,10 @@ def parse_text_list(text: str) -> list[str]:
     return list(urls)
 
 
-def parse_opml(text: str) -> list[str]:
-    """The xmlUrl of every outline, in document order."""
+def parse_opml(document: str | bytes) -> list[str]:
+    """The xmlUrl of every outline, in document order (bytes follow their XML declaration)."""
     try:
-        root = ElementTree.fromstring(text)
+        root = ElementTree.fromstring(document)
     except ElementTree.ParseError as exc:
         raise FeedListError(f"not valid OPML: {exc}") from None
     urls: dict[str, None] = {}
@@ -36,16 +36,19 @@ def parse_opml(text: str) -> list[str]:
 
 
 def is_feed_url(url: str) -> bool:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # "http://[::1/": an IPv6 host left open
+        return False
     return parts.scheme in ("http", "https") and bool(parts.netloc) and " " not in url
 
 
 def read_feed_list(path: Path) -> list[str]:
-    """Read FEEDS_FILE; OPML when it ends in .opml or .xml, else a text list."""
+    """Read FEEDS_FILE; OPML when it ends in .opml or .xml, else a UTF-8 text list."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise FeedListError(f"{path}: {exc}") from None
-    if path.suffix.lower() in (".opml", ".xml"):
-        return parse_opml(text)
-    return parse_text_list(text)
+        data = path.read_bytes()
+        if path.suffix.lower() in (".opml", ".xml"):
+            return parse_opml(data)
+        return parse_text_list(data.decode("utf-8-sig"))  # Notepad's BOM is no part of a URL
+    except (OSError, UnicodeDecodeError, FeedListError) as exc:
+        raise FeedListError(f"FEEDS_FILE {path}: {exc}") from None

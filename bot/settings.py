@@ -64,12 +64,25 @@ class Settings(BaseSettings):
         from sqlalchemy.engine import make_url
         from sqlalchemy.exc import ArgumentError
 
+        if not value.isprintable():
+            raise ValueError("contains a control character")
         try:
             url = make_url(value)
-        except ArgumentError:
+        except (ArgumentError, ValueError):
             raise ValueError(f"not a SQLAlchemy URL: {value!r}") from None
         if url.get_backend_name() not in ("sqlite", "postgresql"):
             raise ValueError(f"only sqlite and postgresql are supported, not {url.drivername!r}")
+        if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+            raise ValueError("an in-memory SQLite database forgets everything: give a file path")
+        if url.port is not None and not 0 < url.port < 65536:
+            raise ValueError(f"port out of range: {url.port}")
+        try:
+            url.get_dialect().import_dbapi()
+        except Exception:  # ImportError, or a plugin that fails to load
+            raise ValueError(
+                f"no driver for {url.drivername!r} here: use sqlite:///FILE or "
+                "postgresql+psycopg://USER@HOST/DB"
+            ) from None
         return value
 
     @field_validator("feeds_file", "entities_file")
@@ -126,7 +139,11 @@ def load_settings(env_file: str | Path | None = ".env", **overrides: Any) -> Set
     """Read and validate the settings, or raise SettingsError naming the first bad one."""
     try:
         return Settings(_env_file=env_file, **overrides)
-    except ValidationError as exc:
+    except UnicodeDecodeError:
+        raise SettingsError(f"{env_file}: not UTF-8 text") from None
+    except ValueError as exc:  # ValidationError is one, but a NUL byte in .env is another
+        if not isinstance(exc, ValidationError):
+            raise SettingsError(f"{env_file}: {exc}") from None
         error = exc.errors()[0]
         name = str(error["loc"][0]) if error["loc"] else "settings"
         field = Settings.model_fields.get(name)

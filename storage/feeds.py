@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, func, or_, update
 from sqlmodel import Session, col, select
 
+from storage.db import chunks
 from storage.tables import Feed, Story
 
 
@@ -31,7 +32,9 @@ def sync_listed(session: Session, urls: Iterable[str], now: datetime) -> None:
     wanted = set(urls)
     if not wanted:
         return
-    known = set(session.exec(select(Feed.url).where(col(Feed.url).in_(wanted))))
+    known: set[str] = set()
+    for some in chunks(sorted(wanted)):
+        known.update(session.exec(select(Feed.url).where(col(Feed.url).in_(some))))
     for url in sorted(wanted - known):
         session.add(Feed(url=url, created_at=now))
     session.commit()

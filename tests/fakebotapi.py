@@ -186,6 +186,7 @@ class FakeBotApi:
         self.clock = clock  # dates and rate limits; tests may freeze it
         self.limits = RateLimits()
         self.strict_chats = False  # unknown chats -> "chat not found"
+        self.reject_tokens = False  # every call gets 401 Unauthorized, as for a revoked token
         self.strict_html = True  # stricter than Telegram about '&' (see parse_html)
         self.tokens_seen: set[str] = set()
         self.calls: list[Call] = []
@@ -462,6 +463,8 @@ class FakeBotApi:
         params: dict[str, Any] = {}
         try:
             params = await self._read_params(request)
+            if self.reject_tokens:
+                raise ApiError(401, "Unauthorized")
             if handler is None:
                 raise ApiError(404, "Not Found")
             forced = self._forced.get(method.lower())

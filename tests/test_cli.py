@@ -74,7 +74,12 @@ def test_help_lists_every_command(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "value"), [("DIGEST_TIME", "25:00"), ("DEFAULT_TIMEZONE", "Nowhere/Land")]
+    ("name", "value"),
+    [
+        ("DIGEST_TIME", "25:00"),
+        ("DEFAULT_TIMEZONE", "Nowhere/Land"),
+        ("DATABASE_URL", "sqlite:////no/such/folder/vigie.db"),  # valid, but cannot be opened
+    ],
 )
 def test_bad_setting_is_one_line_and_exit_2(tmp_path: Path, name: str, value: str) -> None:
     """A bad setting prints one line naming it, no traceback, and exits with 2."""
@@ -137,6 +142,34 @@ def test_feeds_add_and_remove(tmp_path: Path) -> None:
         == 0
     )
     assert run(tmp_path, "feeds", "list", FEEDS_FILE=str(empty)).stdout == ""
+
+
+def test_listed_feeds_are_listed_before_the_first_poll(tmp_path: Path) -> None:
+    """feeds list shows FEEDS_FILE's feeds on a fresh database, and feeds remove finds them."""
+    listed = tmp_path / "feeds.txt"
+    listed.write_text("https://listed.example/rss\n", encoding="utf-8")
+    assert (
+        "https://listed.example/rss"
+        in run(tmp_path, "feeds", "list", FEEDS_FILE=str(listed)).stdout
+    )
+    removed = run(tmp_path, "feeds", "remove", "https://listed.example/rss", FEEDS_FILE=str(listed))
+    assert removed.returncode == 0
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("feeds",),
+        ("entities",),
+        ("latest", "putin", "--limit", "0"),
+        ("latest", "putin", "--limit", "51"),
+    ],
+)
+def test_incomplete_or_out_of_range_commands_exit_2(tmp_path: Path, args: tuple[str, ...]) -> None:
+    """A command without its action, or a --limit outside 1-50, is a usage error (exit 2)."""
+    result = run(tmp_path, *args)
+    assert result.returncode == 2
+    assert "usage:" in result.stderr
 
 
 def test_feeds_add_refuses_a_non_url(tmp_path: Path) -> None:

@@ -50,3 +50,29 @@ async def test_run_polls_serves_and_stops_cleanly_on_sigterm(
     assert "poll:" in log
     assert fake_bot_api.token not in log
     assert fake_bot_api.token.split(":")[1] not in log
+
+
+async def test_a_rejected_token_is_one_line_and_never_shown(
+    fake_bot_api: FakeBotApi, tmp_path: Path
+) -> None:
+    """A token Telegram refuses: one line naming TELEGRAM_BOT_TOKEN, exit 2, the token nowhere."""
+    fake_bot_api.reject_tokens = True
+    child = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        cwd=tmp_path,
+        env=environment(
+            tmp_path,
+            TELEGRAM_BOT_TOKEN=fake_bot_api.token,
+            TELEGRAM_BASE_URL=fake_bot_api.base_url,
+            LOG_LEVEL="DEBUG",
+        ),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(child.communicate(), timeout=60)
+    assert child.returncode == 2
+    assert err.decode().strip().splitlines()[-1].startswith("vigie: TELEGRAM_BOT_TOKEN: ")
+    assert fake_bot_api.token.split(":")[1] not in (out + err).decode()

@@ -63,6 +63,10 @@ def test_values_from_env_file(tmp_path: Path) -> None:
         ("DEFAULT_TIMEZONE", "Mars/Olympus"),
         ("DATABASE_URL", "not a url"),
         ("DATABASE_URL", "mysql://x@y/z"),
+        ("DATABASE_URL", "postgresql+psycopg2://x@127.0.0.1/z"),  # a driver not installed
+        ("DATABASE_URL", "sqlite://"),  # in memory: empty for every connection
+        ("DATABASE_URL", "postgresql+psycopg://x@127.0.0.1:99999/z"),
+        ("DATABASE_URL", "sqlite:///x.db\x01"),
         ("FEEDS_FILE", "/no/such/feeds.txt"),
         ("ENTITIES_FILE", "/no/such/entities.yaml"),
         ("POLL_INTERVAL_SECONDS", "often"),
@@ -87,3 +91,12 @@ def test_token_is_never_shown_in_repr(monkeypatch: pytest.MonkeyPatch) -> None:
     """The settings' repr hides the bot token."""
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:SECRET")
     assert "SECRET" not in repr(load_settings(None))
+
+
+def test_an_env_file_that_is_not_utf8_is_one_line(tmp_path: Path) -> None:
+    """A .env that is not UTF-8 raises SettingsError naming the file."""
+    env = tmp_path / ".env"
+    env.write_bytes(b"POLL_INTERVAL_SECONDS=\xff\n")
+    with pytest.raises(SettingsError) as error:
+        load_settings(env)
+    assert str(error.value).startswith(str(env))
