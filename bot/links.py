@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import quote, unquote, urljoin, urlsplit, urlunsplit
 
 # Query parameters that only say how a reader arrived (campaigns, click ids, referrers);
@@ -50,6 +51,14 @@ _BAD_HOST_CHARS = frozenset(" <>\"'{}|\\^`%/?#@") | frozenset(map(chr, [*range(3
 MAX_LENGTH = 2048  # what storage keeps; a longer link is no link
 
 
+_ESCAPE = re.compile(r"%[0-9a-f]{2}", re.IGNORECASE)
+
+
+def _upper(escape: re.Match[str]) -> str:
+    """%c3%a9 and %C3%A9 (what quote makes of é) are one spelling."""
+    return escape.group().upper()
+
+
 def is_tracking_param(name: str) -> bool:
     """True for a query parameter name that only tracks the reader."""
     key = unquote(name).strip().lower()
@@ -85,12 +94,15 @@ def canonical_link(url: str, base: str | None = None) -> str | None:
         host = (parts.hostname or "").rstrip(".")
         if not host or any(ch in _BAD_HOST_CHARS for ch in host):
             return None
+        if not host.isascii():  # bücher.example and xn--bcher-kva.example are one host
+            host = host.encode("idna").decode("ascii")
         port = parts.port  # ValueError when not a number or out of range
         netloc = f"[{host}]" if ":" in host else host
         if port is not None and port != _DEFAULT_PORTS[scheme]:
             netloc = f"{netloc}:{port}"
         path = quote(parts.path or "/", safe=_PATH_SAFE)
-        link = urlunsplit((scheme, netloc, path, _clean_query(parts.query), ""))
+        query = _clean_query(parts.query)
+        link = _ESCAPE.sub(_upper, urlunsplit((scheme, netloc, path, query, "")))
         return link if len(link) <= MAX_LENGTH else None
     except (ValueError, TypeError, AttributeError):  # UnicodeError is a ValueError
         return None

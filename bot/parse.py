@@ -54,9 +54,24 @@ def parse_feed(body: bytes, *, url: str, content_type: str | None, now: datetime
     """
     try:
         result = run_feedparser(body, url=url, content_type=content_type)
-    except Exception as exc:  # feedparser is not supposed to raise; if it does, no feed
-        raise ParseError(f"feedparser failed: {_describe(exc)}") from exc
+    except Exception as exc:  # feedparser is not supposed to raise; if it does, no feed...
+        repaired = _IMPOSSIBLE_CHARACTER.sub(_replacement, body)
+        if repaired == body:
+            raise ParseError(f"feedparser failed: {_describe(exc)}") from exc
+        try:  # ...unless the cause was a reference to no character, such as &#xD800;
+            result = run_feedparser(repaired, url=url, content_type=content_type)
+        except Exception:
+            raise ParseError(f"feedparser failed: {_describe(exc)}") from exc
     return feed_from_result(result, url=url, now=now)
+
+
+_IMPOSSIBLE_CHARACTER = re.compile(rb"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));")
+
+
+def _replacement(reference: re.Match[bytes]) -> bytes:
+    """U+FFFD for a reference to a surrogate or past U+10FFFF; other references as they are."""
+    code = int(reference[1], 16) if reference[1] else int(reference[2])
+    return b"&#xFFFD;" if 0xD800 <= code <= 0xDFFF or code > 0x10FFFF else reference[0]
 
 
 def run_feedparser(

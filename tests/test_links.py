@@ -138,3 +138,23 @@ def test_a_link_longer_than_storage_keeps_is_no_link() -> None:
     """A link past 2,048 characters is dropped rather than cut into a wrong one."""
     assert canonical_link("https://example.org/" + "p" * 2100) is None
     assert canonical_link("https://example.org/" + "p" * 2000) is not None
+
+
+def test_an_international_host_has_one_spelling() -> None:
+    """A host in Unicode and its punycode form give the same link."""
+    assert canonical_link("http://bücher.example/a") == canonical_link(
+        "http://xn--bcher-kva.example/a"
+    )
+
+
+def test_percent_escapes_have_one_spelling() -> None:
+    """Lowercase escapes, uppercase escapes and the raw letters give the same link."""
+    links = {
+        canonical_link(u)
+        for u in (
+            "https://x.example/caf%c3%a9",
+            "https://x.example/caf%C3%A9",
+            "https://x.example/café",
+        )
+    }
+    assert links == {"https://x.example/caf%C3%A9"}

@@ -463,3 +463,13 @@ def test_corpus_file_parses_to_its_entry_count(corpus: Path, item: dict[str, Any
     assert skipped == EMPTY_ENTRIES.get(item["file"], 0)
     feed = parse_feed(body, url=url, content_type=None, now=NOW)
     assert len(feed.stories) == expected - skipped
+
+
+def test_a_reference_to_no_character_loses_no_entry():
+    """An entry holding &#xD800; (a lone surrogate) makes feedparser raise; every entry still comes through."""
+    body = (
+        b'<rss version="2.0"><channel><item><title>bad &#xD800; ref</title><guid>1</guid></item>'
+        b"<item><title>good</title><guid>2</guid></item></channel></rss>"
+    )
+    feed = parse_feed(body, url="https://x.example/rss", content_type=None, now=NOW)
+    assert [s.title for s in feed.stories] == ["bad \ufffd ref", "good"]
