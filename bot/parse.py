@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import calendar
 import hashlib
+import html
 import io
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import feedparser
 
@@ -62,7 +64,47 @@ def parse_feed(body: bytes, *, url: str, content_type: str | None, now: datetime
             result = run_feedparser(repaired, url=url, content_type=content_type)
         except Exception:
             raise ParseError(f"feedparser failed: {_describe(exc)}") from exc
-    return feed_from_result(result, url=url, now=now)
+    written = _written_ids(body, result.get("encoding"))
+    return feed_from_result(result, url=url, now=now, written=written)
+
+
+# The ids a feed writes: <guid>, <id>, <atom:id>... (CDATA or not), and RDF's rdf:about.
+_ID_ELEMENT = re.compile(
+    r"<(?:[\w.-]+:)?(?:guid|id)\b[^>]*>\s*(?:<!\[CDATA\[)?(.*?)(?:\]\]>)?\s*</(?:[\w.-]+:)?(?:guid|id)\s*>",
+    re.DOTALL | re.IGNORECASE,
+)
+_RDF_ABOUT = re.compile(r"""rdf:about\s*=\s*["']([^"']*)["']""")
+
+
+def _written_ids(body: bytes, encoding: object) -> frozenset[str]:
+    """Every id as the feed's text writes it (one pass over the body)."""
+    try:
+        text = body.decode(encoding if isinstance(encoding, str) else "utf-8", errors="replace")
+    except LookupError:
+        text = body.decode("utf-8", errors="replace")
+    found = [m.group(1) for m in _ID_ELEMENT.finditer(text)]
+    found += [m.group(1) for m in _RDF_ABOUT.finditer(text)]
+    return frozenset(html.unescape(value).strip() for value in found)
+
+
+def as_written(guid: str, written: frozenset[str], url: str) -> str:
+    """An entry's id as the feed wrote it, when feedparser made it a URL against the feed's.
+
+    feedparser resolves an RSS guid that claims to be a permalink (the default) against the
+    document's URL: "12345" in a feed at https://a.example/news/rss becomes
+    https://a.example/news/12345. Were that kept, the same story would get another id the day
+    the feed moves (a redirect to https, to another path), and be stored again.
+    """
+    if not written or guid in written:
+        return guid
+    parts = urlsplit(url)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    directory = url[: url.rfind("/") + 1] if url.count("/") > 2 else origin + "/"
+    if guid.startswith(directory):
+        return guid[len(directory) :]
+    if guid.startswith(origin + "/"):
+        return guid[len(origin) :]
+    return guid
 
 
 _IMPOSSIBLE_CHARACTER = re.compile(rb"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));")
@@ -87,8 +129,13 @@ def run_feedparser(
     return result
 
 
-def feed_from_result(result: Mapping[str, Any], *, url: str, now: datetime) -> ParsedFeed:
-    """Turn feedparser's result into our values (see parse_feed); raises ParseError."""
+def feed_from_result(
+    result: Mapping[str, Any], *, url: str, now: datetime, written: frozenset[str] = frozenset()
+) -> ParsedFeed:
+    """Turn feedparser's result into our values (see parse_feed); raises ParseError.
+
+    `written`: the ids as the document writes them (see as_written).
+    """
     entries = result.get("entries") or []
     warning = _describe(result["bozo_exception"]) if result.get("bozo") else None
     if not entries:
@@ -101,7 +148,11 @@ def feed_from_result(result: Mapping[str, Any], *, url: str, now: datetime) -> P
     stories = tuple(
         story
         for entry in entries
-        if (story := _story(entry, url=url, atom=atom, feed_language=feed_language, now=now))
+        if (
+            story := _story(
+                entry, url=url, atom=atom, language=feed_language, now=now, written=written
+            )
+        )
         is not None
     )
     return ParsedFeed(
@@ -114,7 +165,13 @@ def feed_from_result(result: Mapping[str, Any], *, url: str, now: datetime) -> P
 
 
 def _story(
-    entry: Mapping[str, Any], *, url: str, atom: bool, feed_language: str | None, now: datetime
+    entry: Mapping[str, Any],
+    *,
+    url: str,
+    atom: bool,
+    language: str | None,
+    now: datetime,
+    written: frozenset[str],
 ) -> ParsedStory | None:
     title = _text(entry.get("title"), entry.get("title_detail"), TITLE_LIMIT, atom=atom)
     summary = _summary(entry, atom=atom)
@@ -122,14 +179,17 @@ def _story(
     link = canonical_link(raw_link, url) if isinstance(raw_link, str) else None
     if not (title or summary or link):
         return None
-    guid = _identifier(entry.get("id"))
+    raw_id = entry.get("id")
+    guid = _identifier(
+        as_written(raw_id.strip(), written, url) if isinstance(raw_id, str) else None
+    )
     return ParsedStory(
         guid=guid,
         link=link,
         title=title,
         summary=summary,
         published=entry_date(entry, now),
-        language=_entry_language(entry) or feed_language,
+        language=_entry_language(entry) or language,
     )
 
 

@@ -63,6 +63,7 @@ class FeedServer:
         self.in_flight = 0
         self.peak_in_flight = 0  # most requests handled at the same time
         self._files: dict[str, ServedFile] = {}
+        self._moved: dict[str, str] = {}  # old path -> new path (301)
         self._dirs: dict[str, tuple[Path, str]] = {}
         self._closing = asyncio.Event()
         self._hit = asyncio.Condition()
@@ -88,6 +89,11 @@ class FeedServer:
         (underscores become hyphens: content_encoding="gzip")."""
         extra = tuple((name.replace("_", "-"), value) for name, value in headers.items())
         self._files[path] = ServedFile(body, content_type, etag, last_modified, extra)
+
+    def move(self, old: str, new: str) -> None:
+        """The feed at `old` now lives at `new`: `old` answers 301 to it."""
+        self._files[new] = self._files.pop(old)
+        self._moved[old] = new
 
     def serve_dir(
         self, prefix: str, directory: Path | str, content_type: str = "application/xml"
@@ -131,6 +137,8 @@ class FeedServer:
 
     async def _route(self, request: web.Request) -> web.StreamResponse:
         path = request.path
+        if path in self._moved:
+            return web.Response(status=301, headers={"Location": self._moved[path]})
         if path in self._files:
             return self._serve(request, self._files[path])
         for prefix, (directory, content_type) in self._dirs.items():

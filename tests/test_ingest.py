@@ -177,3 +177,20 @@ async def test_a_story_the_database_refuses_is_its_feeds_error(
     with session(app.engine) as s:
         feed = s.exec(select(Feed).where(Feed.url == urls[0])).one()
     assert (feed.failures, (feed.last_error or "")[:15]) == (1, "could not store")
+
+
+async def test_a_feed_that_moves_stores_nothing_twice(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    """Bare guids ("12345") keep their identity when the feed redirects to a new address."""
+    item = "<item><title>{0}</title><guid>{1}</guid></item>"
+    channel = '<rss version="2.0"><channel><title>Moving</title>{0}</channel></rss>'
+    feed_server.add("/news/feed.xml", channel.format(item.format("Story one", "12345")).encode())
+    app = make_app(tmp_path, [feed_server.url("/news/feed.xml")])
+    await poll(app)
+    feed_server.move("/news/feed.xml", "/v2/feed.xml")
+    both = item.format("Story one", "12345") + item.format("Story two", "12346")
+    feed_server.add("/v2/feed.xml", channel.format(both).encode())
+    (report,) = await poll(app)
+    assert len(report.new_story_ids) == 1
+    assert sorted(s.guid or "" for s in stories(app.engine)) == ["12345", "12346"]
