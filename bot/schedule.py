@@ -13,7 +13,13 @@ from zoneinfo import ZoneInfo
 def parse_hhmm(value: str) -> time | None:
     """ "08:00" -> 08:00; None when it is not a valid time of day."""
     hours, sep, minutes = value.strip().partition(":")
-    if not sep or not hours.isdigit() or not minutes.isdigit() or len(minutes) != 2:
+    digits = f"{hours}{minutes}"
+    if (
+        not sep
+        or not (digits.isascii() and digits.isdigit())
+        or len(minutes) != 2
+        or not 0 < len(hours) < 3
+    ):
         return None
     if int(hours) > 23 or int(minutes) > 59:
         return None

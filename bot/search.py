@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -42,13 +43,18 @@ def find(
     *,
     limit: int = 5,
     before: tuple[datetime, int] | None = None,
+    shown: Collection[int] = (),
 ) -> Results:
-    """The newest events matching `text`, and how the text was understood."""
+    """The newest events matching `text`, and how the text was understood.
+
+    Paging: `before` is the previous page's `next_cursor`, `shown` the events pages showed.
+    """
     query = parser.parse(text)
     if query.empty:
         return Results(query, (), None)
     clauses, excluded = plan(query)
-    page = search(session, clauses, excluded, limit=max(1, min(limit, MAX_LIMIT)), before=before)
+    limit = max(1, min(limit, MAX_LIMIT))
+    page = search(session, clauses, excluded, limit=limit, before=before, shown=shown)
     if not page.hits:
         query = parser.with_suggestions(query)
     return Results(query, page.hits, page.next_cursor)

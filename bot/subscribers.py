@@ -5,7 +5,7 @@ Synchronous (storage is); handlers run it in a worker thread. Nothing here knows
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -204,10 +204,15 @@ class Subscribers:
             return chat_store.migrate_chat(s, group_id, supergroup_id)
 
     def latest(
-        self, text: str, *, limit: int, before: tuple[datetime, int] | None = None
+        self,
+        text: str,
+        *,
+        limit: int,
+        before: tuple[datetime, int] | None = None,
+        shown: Collection[int] = (),
     ) -> Results:
         with open_session(self._engine) as s:
-            return find(s, self.parser, text, limit=limit, before=before)
+            return find(s, self.parser, text, limit=limit, before=before, shown=shown)
 
     def latest_for_topics(self, chat_id: int, *, limit: int) -> list[Hit]:
         """The newest events across all the chat's topics (for /latest with no query)."""

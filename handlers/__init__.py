@@ -41,7 +41,8 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         from bot import replies
 
         try:
-            await commands.send(update, context, replies.error("en"))
+            lang = await commands.language_of(update, context)
+            await commands.send(update, context, replies.error(lang))
         except Exception:  # the chat may be gone; the failure is already logged
             log.debug("could not apologise to the chat", exc_info=True)
 

@@ -30,12 +30,23 @@ class LatestArgs:
     count: int
 
 
+MAX_ID = 2**62  # past any id a database hands out
+
+
+def whole_number(text: str) -> int | None:
+    """`text` as a whole number when it is written in ASCII digits (not "²" or "①"), else None."""
+    if text.isascii() and text.isdigit() and len(text) <= 18:
+        return int(text)
+    return None
+
+
 def latest_args(args: list[str]) -> LatestArgs:
     """`/latest kim putin 10`: a trailing number is how many stories (default 5, at most 20)."""
     words = list(args)
     count = DEFAULT_LATEST
-    if words and words[-1].isdigit():
-        count = max(1, min(int(words.pop()), MAX_LATEST))
+    if words and (wanted := whole_number(words[-1])) is not None:
+        words.pop()
+        count = max(1, min(wanted, MAX_LATEST))
     return LatestArgs(" ".join(words).strip(), count)
 
 
@@ -49,9 +60,8 @@ def switch(args: list[str]) -> bool | None:
 
 def number(args: list[str]) -> int | None:
     """A single positive number (`/untrack 2`); None otherwise."""
-    if len(args) == 1 and args[0].isdigit() and int(args[0]) > 0:
-        return int(args[0])
-    return None
+    value = whole_number(args[0]) if len(args) == 1 else None
+    return value if value else None
 
 
 Setting = Literal["lang", "time", "tz", "digest", "nothing_new"]

@@ -39,7 +39,8 @@ async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     if query is None:
         return
-    await query.answer()
+    with contextlib.suppress(BadRequest):  # "query is too old": the press still counts
+        await query.answer()
     chat = await chat_of(update, context)
     action = parse.press(query.data)
     if chat is None or action is None:
@@ -59,8 +60,7 @@ async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await send(update, context, reply)
     elif action.action == "more":
         await _more(update, context, action.value, chat.lang)
-    elif action.action in ("untrack", "alerts") and action.value.isdigit():
-        sub_id = int(action.value)
+    elif action.action in ("untrack", "alerts") and (sub_id := parse.whole_number(action.value)):
         if action.action == "untrack":
             await asyncio.to_thread(subscribers.untrack_id, chat.id, sub_id)
         else:
@@ -84,12 +84,17 @@ async def _more(update: Update, context: ContextTypes.DEFAULT_TYPE, token: str, 
         await send(update, context, replies.page_expired(lang))
         return
     results = await asyncio.to_thread(
-        core.app.subscribers.latest, state.query, limit=state.count, before=state.cursor
+        core.app.subscribers.latest,
+        state.query,
+        limit=state.count,
+        before=state.cursor,
+        shown=state.shown,
     )
     more = None
     if results.next_cursor is not None:
+        shown = state.shown | {h.cluster_id for h in results.hits if h.cluster_id is not None}
         more = "more:" + core.pages.remember(
-            PageState(state.query, results.next_cursor, state.count)
+            PageState(state.query, results.next_cursor, state.count, shown)
         )
     pages = render.latest(
         results.query,

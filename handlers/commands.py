@@ -8,10 +8,11 @@ from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Update
-from telegram.constants import ParseMode
+from telegram.constants import ChatType, ParseMode
 from telegram.ext import ContextTypes
 
 from bot import menus, render, replies
+from bot.i18n import pick_language
 from bot.polling import is_broken
 from bot.subscribers import ChatView, SettingResult
 from handlers import args as parse
@@ -121,7 +122,9 @@ async def latest(update: Update, context: Context, chat: ChatView) -> None:
         return
     more = None
     if results.next_cursor is not None:
-        token = core.pages.remember(PageState(wanted.query, results.next_cursor, wanted.count))
+        shown = frozenset(h.cluster_id for h in results.hits if h.cluster_id is not None)
+        state = PageState(wanted.query, results.next_cursor, wanted.count, shown)
+        token = core.pages.remember(state)
         more = f"more:{token}"
     for reply in render.latest(
         results.query, results.hits, catalog=core.app.catalog, lang=chat.lang, now=now, more=more
@@ -281,14 +284,29 @@ async def stats(update: Update, context: Context, chat: ChatView) -> None:
     await send(update, context, menus.stats(menus.StatsView(**totals), chat.lang))
 
 
+async def language_of(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
+    """The chat's language when Vigie knows the chat, else the user's own (without storing it)."""
+    chat, user = update.effective_chat, update.effective_user
+    stored = (
+        await asyncio.to_thread(services(context).app.subscribers.chat, chat.id) if chat else None
+    )
+    return stored.lang if stored else pick_language(user.language_code if user else None)
+
+
 async def unknown(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Any other command or message in a private chat: a pointer to /help."""
-    chat = update.effective_chat
-    if chat is None or (update.effective_message and not update.effective_message.text):
+    """Any other command, or a message in a private chat: a pointer to /help.
+
+    In groups and channels, only commands addressed to Vigie by name (/foo@vigie_bot) are
+    answered: the others belong to the group's other bots, or to nobody.
+    """
+    chat, message = update.effective_chat, update.effective_message
+    if chat is None or message is None or not message.text:
         return
-    stored = await asyncio.to_thread(services(context).app.subscribers.chat, chat.id)
-    lang = stored.lang if stored else "en"
-    await send(update, context, replies.unknown_command(lang))
+    if chat.type != ChatType.PRIVATE:
+        command = message.text.split(maxsplit=1)[0]
+        if f"@{context.bot.username}".lower() not in command.lower():
+            return
+    await send(update, context, replies.unknown_command(await language_of(update, context)))
 
 
 async def migrated(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

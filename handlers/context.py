@@ -19,6 +19,7 @@ class PageState:
     query: str
     cursor: tuple[datetime, int]
     count: int
+    shown: frozenset[int] = frozenset()  # events on the pages before, never shown again
 
 
 class Pages:

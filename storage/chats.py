@@ -117,11 +117,8 @@ def subscriptions(session: Session, chat_id: int) -> list[Subscription]:
 
 
 def add_subscription(session: Session, chat_id: int, query: str, now: datetime) -> bool:
-    """Track `query` in the chat; False when it already did."""
-    exists = session.exec(
-        select(Subscription).where(Subscription.chat_id == chat_id, Subscription.query == query)
-    ).first()
-    if exists is not None:
+    """Track `query` in the chat; False when it already did (in any letter case)."""
+    if any(sub.query.casefold() == query.casefold() for sub in subscriptions(session, chat_id)):
         return False
     session.add(Subscription(chat_id=chat_id, query=query, created_at=now))
     session.commit()

@@ -228,10 +228,13 @@ def search(
     before: tuple[datetime, int] | None = None,
     first_seen: tuple[datetime, datetime] | None = None,
     story_ids: Collection[int] | None = None,
+    shown: Collection[int] = (),
     keywords: KeywordStrategy = "plan",
 ) -> Page:
     """Up to `limit` events matching every clause, newest first, starting strictly before `before`.
 
+    `next_cursor` is set only when another event follows. `shown`: events (cluster ids) already
+    on earlier pages, skipped (another of their stories may come later in the walk).
     `first_seen` keeps stories that arrived in (start, end]; `story_ids` keeps only those stories.
     `keywords` forces how SQLite checks keywords (tests and benchmarks compare the two ways).
     """
@@ -264,10 +267,11 @@ def search(
             filters.extend(window)
         else:
             filters.append(exists().where(col(Story.id) == story_id, *window))
-    seen_clusters: set[int] = set()
+    seen_clusters: set[int] = set(shown)
     hits: list[Hit] = []
     cursor = before
-    while len(hits) < limit:
+    last_shown = before  # where the last hit kept stands: the next page starts after it
+    while len(hits) <= limit:  # one hit more than asked tells whether a next page exists
         page_filters = list(filters)
         if cursor is not None:
             page_filters.append(
@@ -286,10 +290,12 @@ def search(
                 seen_clusters.add(hit.cluster_id)
             hits.append(hit)
             if len(hits) == limit:
-                break
-        if len(rows) < batch and len(hits) < limit:
+                last_shown = cursor
+            if len(hits) > limit:
+                return Page(tuple(hits[:limit]), last_shown)
+        if len(rows) < batch:
             return Page(tuple(hits), None)
-    return Page(tuple(hits), cursor)
+    return Page(tuple(hits[:limit]), last_shown)
 
 
 def _walk(

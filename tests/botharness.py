@@ -113,5 +113,11 @@ async def vigie(
     ):
         running_vigie.serve(WORLD)
         yield running_vigie
-    malformed = [c for c in fake_bot_api.rejected() if c.status == 400]
+    malformed = [
+        c
+        for c in fake_bot_api.rejected()
+        if c.status == 400
+        and c.method in ("sendMessage", "editMessageText")
+        and "not modified" not in (c.description or "")  # an edit to the same text: harmless
+    ]
     assert not malformed, malformed  # every message the bot sent passed Telegram's HTML rules

@@ -340,11 +340,13 @@ class FakeBotApi:
         *,
         user_id: int | None = None,
         language_code: str | None = "en",
+        stale: bool = False,
     ) -> int:
         """A user presses the inline button carrying ``data`` under a message the bot sent.
 
         Returns the update id. Raises ValueError if the message has no such button, since a
-        Telegram client could not send that.
+        Telegram client could not send that. ``stale``: a press Telegram no longer lets the bot
+        answer (400 "query is too old"), as for presses queued while the bot was down.
         """
         sent = self._by_id.get((chat_id, message_id))
         if sent is None or sent.deleted:
@@ -352,7 +354,8 @@ class FakeBotApi:
         if data not in sent.callback_data:
             raise ValueError(f"message {message_id} has no button {data!r}: {sent.callback_data}")
         query_id = f"cq{next(self._query_ids)}"
-        self._open_queries.add(query_id)
+        if not stale:
+            self._open_queries.add(query_id)
         update_id = self.inject_update(
             {
                 "callback_query": {

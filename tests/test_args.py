@@ -17,6 +17,11 @@ from handlers.args import LatestArgs, Press, latest_args, number, press, setting
         ([], LatestArgs("", 5)),
         (["7"], LatestArgs("", 7)),
         (['"north', 'korea"'], LatestArgs('"north korea"', 5)),
+        (
+            ["kim", "²"],
+            LatestArgs("kim ²", 5),
+        ),  # a superscript is a digit to isdigit(), not to int()
+        (["putin", "9" * 40], LatestArgs("putin " + "9" * 40, 5)),
     ],
 )
 def test_latest_args(args: list[str], expected: LatestArgs) -> None:
@@ -41,7 +46,16 @@ def test_switch(args: list[str], expected: bool | None) -> None:
 
 
 @pytest.mark.parametrize(
-    ("args", "expected"), [(["2"], 2), (["0"], None), (["-1"], None), (["two"], None), ([], None)]
+    ("args", "expected"),
+    [
+        (["2"], 2),
+        (["0"], None),
+        (["-1"], None),
+        (["two"], None),
+        ([], None),
+        (["²"], None),
+        (["①"], None),
+    ],
 )
 def test_number(args: list[str], expected: int | None) -> None:
     """/untrack takes one positive number."""

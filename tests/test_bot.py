@@ -7,6 +7,7 @@ import dataclasses
 import datetime as dtm
 from pathlib import Path
 
+from bot import replies
 from tests.botharness import WORLD, Vigie, running
 from tests.fakebotapi import FakeBotApi
 from tests.feedserver import FeedServer
@@ -137,6 +138,21 @@ async def test_topics_remove_button(vigie: Vigie) -> None:
     edited = await vigie.press(USER, listing, remove, edits=True)
     assert "kim putin" not in edited.visible_text
     assert "zelensky" in edited.visible_text
+
+
+async def test_a_press_too_old_to_answer_still_counts(vigie: Vigie) -> None:
+    """A button press Telegram calls too old to answer is still carried out."""
+    await vigie.say(USER, "/track kim putin")
+    (listing,) = await vigie.say(USER, "/topics")
+    assert "1. kim putin" in listing.visible_text
+    remove = next(d for d in listing.callback_data if d.startswith("untrack:"))
+    edits_before = len(listing.history)
+    vigie.fake.press_button(USER, listing.message_id, remove, stale=True)
+    await vigie.fake.wait_for(
+        lambda m: m.message_id == listing.message_id and len(m.history) > edits_before,
+        chat_id=USER,
+    )
+    assert "1. kim putin" not in listing.visible_text
 
 
 async def test_untrack_by_number(vigie: Vigie) -> None:
@@ -311,6 +327,21 @@ async def test_a_group_upgraded_to_a_supergroup_keeps_its_topics(vigie: Vigie) -
         await asyncio.sleep(0.02)
     (topics,) = await vigie.say(supergroup, "/topics")
     assert "1. kim putin" in topics.visible_text
+
+
+async def test_commands_for_other_bots_are_left_to_them(vigie: Vigie) -> None:
+    """In a group, Vigie does not answer a command addressed to another bot."""
+    group = -100777
+    vigie.fake.inject_message(group, "/start@some_other_bot")
+    (answer,) = await vigie.say(group, "/help")
+    await asyncio.sleep(0.3)  # the other bot's command was handled concurrently
+    assert vigie.fake.sent(group) == [answer]
+
+
+async def test_an_unknown_command_is_answered_in_the_users_language(vigie: Vigie) -> None:
+    """A newcomer's unknown command gets its answer in the language of their Telegram."""
+    (answer,) = await vigie.say(2001, "/aide", language_code="fr")
+    assert answer.text == replies.unknown_command("fr").text
 
 
 async def test_commands_work_in_a_channel(vigie: Vigie) -> None:

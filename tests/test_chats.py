@@ -118,3 +118,10 @@ def test_a_late_migration_still_moves_stray_messages(engine: Engine) -> None:
     assert not migrate(engine)
     with session(engine) as s:
         assert [m.chat_id for m in outbox_store.due(s, NOW, 10)] == [SUPERGROUP]
+
+
+def test_a_topic_differing_only_in_case_is_tracked_once(engine: Engine) -> None:
+    """Tracking "Kim PUTIN" after "kim putin" adds nothing."""
+    new_chat(engine, GROUP)
+    track(engine, GROUP, "kim putin", "Kim PUTIN")
+    assert topics(engine, GROUP) == ["kim putin"]

@@ -89,6 +89,9 @@ def test_missed_days_are_caught_up_in_one_digest() -> None:
         ("08:7", None),
         ("", None),
         ("-1:00", None),
+        (":00", None),
+        ("²:00", None),
+        ("123:00", None),
     ],
 )
 def test_parse_hhmm(text: str, expected: time | None) -> None:

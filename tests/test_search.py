@@ -205,3 +205,36 @@ def test_only_given_story_ids(news: Engine) -> None:
     """Restricting to new story ids finds only those."""
     ids = store(news, "https://c.example/rss", [("putin new", {"vladimir-putin": True}, 30)])
     assert titles(news, [[PUTIN]], story_ids=ids, limit=10) == ["putin new"]
+
+
+def test_a_page_that_ends_the_results_has_no_cursor(news: Engine) -> None:
+    """When exactly `limit` events match, there is no next page to offer."""
+    with session(news) as s:
+        page = search(s, [[PUTIN], [KIM]], limit=2)
+    assert len(page.hits) == 2
+    assert page.next_cursor is None
+
+
+ZELENSKY = Condition("entities", ids=frozenset({"volodymyr-zelensky"}))
+
+
+def test_an_event_shown_on_a_page_is_not_shown_again(engine: Engine) -> None:
+    """The older copy of an event already shown never comes back on a later page."""
+    z = {"volodymyr-zelensky": True}
+    store(
+        engine,
+        "https://a.example/rss",
+        [("zelensky visits washington for aid talks", z, 10), ("zelensky meets troops", z, 9)],
+    )
+    store(engine, "https://b.example/rss", [("zelensky visits washington for aid talks", z, 8)])
+    pages: list[list[str]] = []
+    before, shown = None, frozenset[int]()
+    with session(engine) as s:
+        while True:
+            page = search(s, [[ZELENSKY]], limit=1, before=before, shown=shown)
+            pages.append([h.title for h in page.hits])
+            shown |= {h.cluster_id for h in page.hits if h.cluster_id is not None}
+            if page.next_cursor is None:
+                break
+            before = page.next_cursor
+    assert pages == [["zelensky visits washington for aid talks"], ["zelensky meets troops"]]

@@ -6,7 +6,13 @@ import pytest
 
 from bot.zones import resolve_zone
 
-COUNTRIES = {"france": "FR", "japon": "JP", "united states": "US"}
+COUNTRIES = {
+    "france": "FR",
+    "japon": "JP",
+    "united states": "US",
+    "allemagne": "DE",
+    "moscou": "RU",
+}
 
 
 def countries(name: str) -> frozenset[str]:
@@ -25,6 +31,12 @@ def countries(name: str) -> frozenset[str]:
         ("France", "Europe/Paris"),
         ("Japon", "Asia/Tokyo"),
         ("UTC", "UTC"),
+        ("Etc/GMT+5", "Etc/GMT+5"),  # UTC-5: must not meet Etc/GMT-5 when normalised
+        ("etc/gmt-5", "Etc/GMT-5"),
+        ("Moscou", "Europe/Moscow"),  # the city, though the catalog reads Moscou as Russia
+        ("Москва", "Europe/Moscow"),
+        ("서울", "Asia/Seoul"),
+        ("Allemagne", "Europe/Berlin"),  # Büsingen keeps Berlin's clock
     ],
 )
 def test_names_resolve_to_one_zone(typed: str, zone: str) -> None:
@@ -49,3 +61,10 @@ def test_near_miss_is_suggested() -> None:
 def test_nonsense_gives_nothing() -> None:
     """Text that is no zone gives no zone."""
     assert resolve_zone("zzzz", countries).zone is None
+
+
+def test_suggestions_keep_different_clocks() -> None:
+    """A country's suggestions are zones that keep different clocks."""
+    answer = resolve_zone("United States", countries)
+    assert len(set(answer.suggestions)) == len(answer.suggestions) == 5
+    assert {"America/Chicago", "America/Anchorage"} <= set(answer.suggestions)
