@@ -7,7 +7,7 @@ and poll cycle, so a burst of news never floods a chat: the rest waits for the d
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
 
@@ -16,10 +16,14 @@ from bot.query import QueryParser
 from bot.search import plan
 from storage import chats as chat_store
 from storage import outbox as outbox_store
+from storage import stories as story_store
 from storage.db import session as open_session
 from storage.search import search
 
 MAX_PER_TOPIC_AND_CYCLE = 5
+# A story published longer ago than this is no news to push, however late Vigie saw it (a feed
+# added today with its archive, a restart after a day down): it waits for the digest.
+MAX_AGE = timedelta(hours=12)
 
 
 class Alerts:
@@ -37,20 +41,24 @@ class Alerts:
         with open_session(self._engine) as session:
             subscriptions = chat_store.alert_subscriptions(session)
             chats = chat_store.chats_by_id(session, [s.chat_id for s in subscriptions])
+            fresh = story_store.recent(session, new_story_ids, now - MAX_AGE)
+            events = story_store.clusters_of(session, fresh)
             for sub in subscriptions:
                 query = self._parser.parse(sub.query)
-                if query.empty:
+                if query.empty or not fresh:
                     continue
                 clauses, excluded = plan(query)
+                # Events this chat was alerted to already are skipped before the limit counts,
+                # so new reports of old events never crowd a new event out.
+                sent = chat_store.delivered(session, sub.chat_id, events, "alert")
                 hits = search(
                     session,
                     clauses,
                     excluded,
                     limit=MAX_PER_TOPIC_AND_CYCLE,
-                    story_ids=new_story_ids,
+                    story_ids=fresh,
+                    shown=sent,
                 ).hits
-                clusters = [h.cluster_id for h in hits if h.cluster_id is not None]
-                sent = chat_store.delivered(session, sub.chat_id, clusters, "alert")
                 chat = chats[sub.chat_id]
                 for hit in hits:
                     if hit.cluster_id is None or hit.cluster_id in sent:

@@ -88,10 +88,15 @@ class Digests:
     def _enqueue_one(
         self, session: Session, chat: Chat, start: datetime, end: datetime, *, now: datetime
     ) -> int:
-        """Queue one chat's digest for (start, end] and close that period, in one transaction."""
+        """Queue one chat's digest for (start, end] and close that period, in one transaction.
+
+        A late digest (Vigie was down at `end`) also shows what arrived since, up to `now`: the
+        first poll after a restart. The period still closes at `end`; what it showed beyond is
+        recorded as delivered, so the next digest does not repeat it.
+        """
         texts: list[str] = []
         if chat.digest_enabled:
-            sections = self.compose(session, chat, start, end, fresh_only=True)
+            sections = self.compose(session, chat, start, max(end, now), fresh_only=True)
             if sections:
                 texts = render.digest(sections, lang=chat.lang, now=now, tz=ZoneInfo(chat.tz))
                 chat_store.record_deliveries(

@@ -192,6 +192,8 @@ class Outbox:
     async def _deliver(self, item: _Queued) -> Verdict:
         """Try one message and record the outcome; never raises."""
         try:
+            if not await asyncio.to_thread(self._is_pending, item.id):
+                return Verdict(Action.WITHDRAWN)
             await self._bot.send_message(
                 chat_id=item.chat_id,
                 text=item.text,
@@ -214,6 +216,10 @@ class Outbox:
             else:
                 self._stuck = True
         return verdict
+
+    def _is_pending(self, message_id: int) -> bool:
+        with open_session(self._engine) as session:
+            return store.is_pending(session, message_id)
 
     def _record(self, item: _Queued, verdict: Verdict, now: datetime) -> None:
         with open_session(self._engine) as session:
@@ -252,6 +258,8 @@ class Outbox:
         elif verdict.action is Action.MIGRATE:
             log.info("outbox: chat %s is now %s", chat_id, verdict.new_chat_id)
             queue.clear()  # the drain's next load finds them under the new id
+        elif verdict.action is Action.WITHDRAWN:
+            queue.clear()  # the chat's messages went with it; a later drain finds any new ones
         else:
             if verdict.action is Action.FAIL:
                 log.error("outbox: message %s to %s failed: %s", item.id, chat_id, verdict.error)

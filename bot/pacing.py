@@ -124,6 +124,7 @@ class Action(StrEnum):
     FAIL = "fail"
     DEACTIVATE = "deactivate"
     MIGRATE = "migrate"  # the group became a supergroup: its messages go to the new id
+    WITHDRAWN = "withdrawn"  # gone from the outbox before its turn (the chat sent /stop)
 
 
 @dataclass(frozen=True, slots=True)

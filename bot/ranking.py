@@ -27,7 +27,8 @@ class TopicHits:
 class Section:
     title: str
     hits: tuple[Hit, ...]
-    rest: int
+    rest: int  # events counted ("… and 3 more"), not shown
+    counted: frozenset[int] = frozenset()  # those events, so no later digest brings them back
 
 
 def rank(hits: Sequence[Hit], entity_ids: Collection[str]) -> list[Hit]:
@@ -62,10 +63,13 @@ def sections(
                 shown.add(event_key(hit))
                 fresh.append(hit)
         if fresh:
-            out.append(Section(topic.title, tuple(fresh[:top]), max(0, len(fresh) - top)))
+            counted = frozenset(event_key(h) for h in fresh[top:])
+            out.append(Section(topic.title, tuple(fresh[:top]), len(counted), counted))
     return out
 
 
 def events(sections_: Sequence[Section]) -> set[int]:
-    """Every event a digest shows (and, for the rest, does not show but counts)."""
-    return {event_key(h) for s in sections_ for h in s.hits}
+    """Every event a digest shows, and those it counts without showing them."""
+    return {event_key(h) for s in sections_ for h in s.hits} | {
+        key for s in sections_ for key in s.counted
+    }

@@ -56,10 +56,12 @@ def due_period(
     """The period a scheduled digest due by `now` covers, or None when none is due.
 
     It runs from the end of the previous digest's period to the latest scheduled instant; a chat
-    whose previous period already ends there (or later) has nothing due.
+    whose previous period already ends there (or later) has nothing due, and neither has one
+    whose previous period ended the same local day: a chat that moves its digest time (or zone)
+    after today's digest gets the next one tomorrow, not a second one today.
     """
     end = last_digest_at(local, tz, now)
     start = previous_end or end - timedelta(days=1)
-    if start >= end:
+    if start >= end or start.astimezone(tz).date() >= end.astimezone(tz).date():
         return None
     return start, end

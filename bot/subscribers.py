@@ -9,6 +9,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
@@ -17,7 +18,7 @@ from bot.entities import Catalog
 from bot.i18n import SUPPORTED, pick_language
 from bot.query import Query, QueryParser
 from bot.render import understanding_text
-from bot.schedule import parse_hhmm
+from bot.schedule import last_digest_at, parse_hhmm
 from bot.search import Results, find
 from bot.zones import ZoneAnswer, resolve_zone
 from storage import chats as chat_store
@@ -85,6 +86,7 @@ class Subscribers:
     def start(self, chat_id: int, kind: str, language_code: str | None) -> ChatView:
         """The chat's settings, created on first contact in the user's language."""
         with open_session(self._engine) as s:
+            now = self._clock()
             chat = chat_store.ensure_chat(
                 s,
                 chat_id,
@@ -92,9 +94,16 @@ class Subscribers:
                 lang=pick_language(language_code),
                 tz=self._defaults.tz,
                 digest_time=self._defaults.digest_time,
-                now=self._clock(),
+                now=now,
+                since=self._schedule_start,
             )
             return ChatView.of(chat)
+
+    def _schedule_start(self, digest_time: str, tz: str, now: datetime) -> datetime:
+        """Where a new (or returning) chat's first digest period starts: the scheduled time
+        before `now`, so its first digest comes at the next one, with the day's news."""
+        local = parse_hhmm(digest_time)
+        return last_digest_at(local, ZoneInfo(tz), now) if local is not None else now
 
     def chat(self, chat_id: int) -> ChatView | None:
         with open_session(self._engine) as s:

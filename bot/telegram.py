@@ -69,15 +69,20 @@ class Runtime:
                 "poll: %d feeds, %d new stories, %d errors", len(reports), len(new_ids), errors
             )
             queued = await asyncio.to_thread(self.app.alerts.enqueue, new_ids) if new_ids else 0
-            if queued:
-                await self.outbox.drain()
-            return reports
+        if queued:
+            await self.outbox.drain()
+        return reports
 
     async def send_digests(self) -> DrainReport | None:
-        """Queue the scheduled digests that are due, and send them."""
-        if await asyncio.to_thread(self.app.digests.enqueue_due):
-            return await self.outbox.drain()
-        return None
+        """Queue the scheduled digests that are due, and send them.
+
+        Never while a poll cycle stores stories: a story stamped as arrived before the digest's
+        end but committed after its query would fall between two digests. Waiting also lets the
+        first digest after a restart include what the first poll found.
+        """
+        async with self._polling:
+            queued = await asyncio.to_thread(self.app.digests.enqueue_due)
+        return await self.outbox.drain() if queued else None
 
     async def send_outbox(self) -> DrainReport:
         """Send what waits in the outbox (retries, messages queued before a restart)."""

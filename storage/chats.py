@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, func, update
@@ -28,8 +28,12 @@ def ensure_chat(
     tz: str,
     digest_time: str,
     now: datetime,
+    since: Callable[[str, str, datetime], datetime] | None = None,
 ) -> Chat:
-    """The chat's row, created with these defaults if new, reactivated if it had stopped."""
+    """The chat's row, created with these defaults if new, reactivated if it had stopped.
+
+    `since(digest_time, tz, now)` says where its digests start (default: now).
+    """
     chat = session.get(Chat, chat_id)
     if chat is None:
         chat = Chat(
@@ -39,12 +43,12 @@ def ensure_chat(
             tz=tz,
             digest_time=digest_time,
             created_at=now,
-            last_digest_at=now,
+            last_digest_at=since(digest_time, tz, now) if since else now,
         )
         session.add(chat)
     elif not chat.active:
         chat.active = True
-        chat.last_digest_at = now
+        chat.last_digest_at = since(chat.digest_time, chat.tz, now) if since else now
     session.commit()
     return chat
 

@@ -90,6 +90,12 @@ def next_due_at(session: Session) -> datetime | None:
     return session.exec(query).one()
 
 
+def is_pending(session: Session, message_id: int) -> bool:
+    """The message is still queued: not sent, not given up, not deleted with its chat."""
+    row = session.get(OutboxMessage, message_id)
+    return row is not None and row.sent_at is None and row.failed_at is None
+
+
 def mark_sent(session: Session, message_id: int, now: datetime) -> None:
     """Telegram accepted the message at `now`; it will never be sent again."""
     session.execute(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -227,3 +227,24 @@ def replace_matches(session: Session, story: Story, matches: StoryMatches) -> No
     session.execute(delete(Mention).where(col(Mention.story_id) == story.id))
     session.execute(delete(TopicMatch).where(col(TopicMatch.story_id) == story.id))
     _store_matches(session, *_match_rows(story.id, story.published_at, matches))
+
+
+def recent(session: Session, story_ids: Collection[int], since: datetime) -> list[int]:
+    """Those of `story_ids` published at or after `since`, in id order."""
+    found: list[int] = []
+    for some in chunks(sorted(set(story_ids))):
+        query = select(Story.id).where(col(Story.id).in_(some), col(Story.published_at) >= since)
+        found += (i for i in session.exec(query) if i is not None)
+    return sorted(found)
+
+
+def clusters_of(session: Session, story_ids: Collection[int]) -> set[int]:
+    """The events (cluster ids) these stories belong to."""
+    found: set[int] = set()
+    for some in chunks(sorted(set(story_ids))):
+        found.update(
+            c
+            for c in session.exec(select(Story.cluster_id).where(col(Story.id).in_(some)))
+            if c is not None
+        )
+    return found

@@ -52,6 +52,7 @@ class ServedFile:
     etag: str | None = None
     last_modified: str | None = None
     headers: tuple[tuple[str, str], ...] = ()  # any others, such as Content-Encoding
+    delay: float = 0.0  # seconds before answering
 
 
 class FeedServer:
@@ -83,12 +84,13 @@ class FeedServer:
         content_type: str = RSS,
         etag: str | None = None,
         last_modified: str | None = None,
+        delay: float = 0.0,
         **headers: str,
     ) -> None:
-        """Serve `body` at `path` from now on, replacing what was there; `headers` as given
-        (underscores become hyphens: content_encoding="gzip")."""
+        """Serve `body` at `path` from now on, replacing what was there, after `delay` seconds;
+        `headers` as given (underscores become hyphens: content_encoding="gzip")."""
         extra = tuple((name.replace("_", "-"), value) for name, value in headers.items())
-        self._files[path] = ServedFile(body, content_type, etag, last_modified, extra)
+        self._files[path] = ServedFile(body, content_type, etag, last_modified, extra, delay)
 
     def move(self, old: str, new: str) -> None:
         """The feed at `old` now lives at `new`: `old` answers 301 to it."""
@@ -140,7 +142,10 @@ class FeedServer:
         if path in self._moved:
             return web.Response(status=301, headers={"Location": self._moved[path]})
         if path in self._files:
-            return self._serve(request, self._files[path])
+            served = self._files[path]
+            if served.delay:
+                await asyncio.sleep(served.delay)
+            return self._serve(request, served)
         for prefix, (directory, content_type) in self._dirs.items():
             if path.startswith(prefix):
                 target = (directory / path[len(prefix) :]).resolve()

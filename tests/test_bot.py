@@ -89,6 +89,18 @@ async def test_scheduled_digest_once_and_no_repeat(vigie: Vigie) -> None:
     assert len(vigie.fake.sent(USER)) == before + 1
 
 
+async def test_a_chat_that_starts_in_the_morning_gets_that_days_digest(vigie: Vigie) -> None:
+    """A chat created at 07:00 gets its first digest at 08:00 the same day."""
+    vigie.clock.now = dtm.datetime(2023, 9, 15, 7, 0, tzinfo=dtm.UTC)
+    await vigie.say(OTHER, "/track kim putin")
+    await vigie.rt.poll_cycle()
+    vigie.clock.now = dtm.datetime(2023, 9, 15, 8, 0, 30, tzinfo=dtm.UTC)
+    before = len(vigie.fake.sent(OTHER))
+    await vigie.rt.send_digests()
+    (digest,) = vigie.fake.sent(OTHER)[before:]
+    assert "kim putin" in digest.visible_text
+
+
 async def test_nothing_new_message_only_when_asked(vigie: Vigie) -> None:
     """A day with nothing new sends nothing, unless the chat asked for "nothing new" messages."""
     await vigie.say(USER, "/start")
@@ -126,6 +138,91 @@ async def test_alert_for_a_story_added_after_start(vigie: Vigie) -> None:
     vigie.tick(hours=1)
     await vigie.rt.poll_cycle()
     assert len(vigie.fake.sent(USER)) == before + 1
+
+
+def with_items(name: str, items: list[tuple[str, ...]]) -> bytes:
+    """A world fixture feed with more items: (guid, title, link[, RFC 822 date])."""
+    body = (FIXTURES / "world" / name).read_text(encoding="utf-8")
+    extra = "".join(
+        f"<item><guid>{item[0]}</guid><title>{item[1]}</title><link>{item[2]}</link>"
+        + (f"<pubDate>{item[3]}</pubDate>" if len(item) > 3 else "")
+        + "</item>"
+        for item in items
+    )
+    return body.replace("</channel>", extra + "</channel>").encode()
+
+
+async def test_new_reports_of_alerted_events_never_crowd_out_a_new_one(vigie: Vigie) -> None:
+    """When a second outlet repeats five events already alerted, a new event is still alerted."""
+    await vigie.say(USER, "/track putin")
+    await vigie.rt.poll_cycle()
+    await vigie.say(USER, "/alerts on")
+    five = [(f"a{n}", f"Putin decree number {n}", f"https://a.example/{n}") for n in range(5)]
+    vigie.feeds.add("/en.rss", with_items("en.rss", five))
+    vigie.tick(minutes=10)
+    before = len(vigie.fake.sent(USER))
+    await vigie.rt.poll_cycle()
+    assert len(vigie.fake.sent(USER)) == before + 5
+    again = [(f"b{n}", title, link) for n, title, link in five]
+    # Published an hour before the repeats arrive: the oldest of the cycle's new stories.
+    new = (
+        "b-new",
+        "Putin signs a grain export deal",
+        "https://b.example/grain",
+        "Thu, 14 Sep 2023 11:30:00 +0000",
+    )
+    vigie.feeds.add("/de.rss", with_items("de.rss", [*again, new]))
+    vigie.tick(minutes=10)
+    await vigie.rt.poll_cycle()
+    alerts = vigie.fake.sent(USER)[before + 5 :]
+    assert [a.visible_text.count("grain export") for a in alerts] == [1]
+
+
+async def test_back_after_days_down_one_digest_brings_the_news(vigie: Vigie) -> None:
+    """Back after three days down: old stories are not pushed as alerts; one digest brings them."""
+    await vigie.say(USER, "/track kim putin")
+    await vigie.rt.poll_cycle()
+    await vigie.say(USER, "/alerts on")
+    vigie.clock.now = dtm.datetime(2023, 9, 15, 8, 0, 30, tzinfo=dtm.UTC)
+    await vigie.rt.send_digests()
+    vigie.clock.now = dtm.datetime(2023, 9, 18, 10, 0, tzinfo=dtm.UTC)
+    old = (
+        "old",
+        "Kim and Putin exchange rifles",
+        "https://a.example/rifles",
+        "Sat, 16 Sep 2023 09:00:00 +0000",
+    )
+    fresh = (
+        "fresh",
+        "Kim back in Pyongyang after Putin visit",
+        "https://a.example/back",
+        "Mon, 18 Sep 2023 09:30:00 +0000",
+    )
+    vigie.feeds.add("/en.rss", with_items("en.rss", [old, fresh]))
+    before = len(vigie.fake.sent(USER))
+    await vigie.rt.poll_cycle()
+    alerts = vigie.fake.sent(USER)[before:]
+    assert ["Pyongyang" in a.visible_text for a in alerts] == [True]
+    await vigie.rt.send_digests()
+    (digest,) = vigie.fake.sent(USER)[before + 1 :]
+    assert "exchange rifles" in digest.visible_text
+
+
+async def test_a_digest_waits_for_the_poll_cycle_under_way(vigie: Vigie) -> None:
+    """A digest due while a poll cycle runs waits for it, and brings what it found."""
+    await vigie.say(USER, "/track kim putin")
+    await vigie.rt.poll_cycle()
+    vigie.clock.now = dtm.datetime(2023, 9, 15, 8, 0, 30, tzinfo=dtm.UTC)
+    late = ("late", "Putin and Kim sign a treaty", "https://a.example/treaty")
+    vigie.feeds.add("/en.rss", with_items("en.rss", [late]), delay=1.0)
+    hits = vigie.feeds.hits["/en.rss"]
+    poll = asyncio.create_task(vigie.rt.poll_cycle())
+    await vigie.feeds.wait_for_hits("/en.rss", hits + 1)
+    before = len(vigie.fake.sent(USER))
+    await vigie.rt.send_digests()
+    assert poll.done()
+    (digest,) = vigie.fake.sent(USER)[before:]
+    assert "sign a treaty" in digest.visible_text
 
 
 async def test_topics_remove_button(vigie: Vigie) -> None:

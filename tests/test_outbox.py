@@ -17,6 +17,7 @@ from telegram import Bot
 
 from bot.outbox import DrainReport, Outbox
 from bot.pacing import SendLimits
+from storage import chats
 from storage import outbox as store
 from storage.db import make_engine, session, upgrade
 from storage.tables import Chat, OutboxMessage
@@ -411,3 +412,18 @@ async def test_a_migrated_groups_messages_reach_its_supergroup(
     with session(db) as s:
         assert s.get(Chat, -300) is None
         assert s.get_one(Chat, -1000300).active
+
+
+async def test_a_chat_that_stops_mid_fan_out_gets_nothing_more(
+    db: Engine, fake: FakeBotApi, bot: Bot
+) -> None:
+    """Messages of a chat deleted (/stop) while a drain runs are not sent after it."""
+    add_chats(db, 1)
+    for n in range(3):
+        queue(db, 1, f"alert:1:{n}", now=utc_now())
+    drain = asyncio.create_task(Outbox(db, bot, clock=utc_now).drain())
+    await fake.wait_for(chat_id=1)
+    with session(db) as s:
+        chats.delete_chat(s, 1)
+    await drain
+    assert [m.visible_text for m in fake.sent(1)] == ["alert:1:0"]

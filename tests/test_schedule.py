@@ -97,3 +97,21 @@ def test_missed_days_are_caught_up_in_one_digest() -> None:
 def test_parse_hhmm(text: str, expected: time | None) -> None:
     """Times of day are HH:MM, hours 0-23 and minutes 00-59."""
     assert parse_hhmm(text) == expected
+
+
+def test_a_later_time_after_todays_digest_waits_for_tomorrow() -> None:
+    """Moving the digest from 08:00 to 20:00 after today's went out gives none more today."""
+    done = datetime(2026, 1, 15, 7, 0, tzinfo=UTC)  # 08:00 in Paris
+    assert due_period(time(20, 0), PARIS, datetime(2026, 1, 15, 19, 30, tzinfo=UTC), done) is None
+    tomorrow = datetime(2026, 1, 16, 19, 0, 30, tzinfo=UTC)
+    assert due_period(time(20, 0), PARIS, tomorrow, done) == (
+        done,
+        datetime(2026, 1, 16, 19, 0, tzinfo=UTC),
+    )
+
+
+def test_a_new_zone_after_todays_digest_waits_for_tomorrow() -> None:
+    """Moving from Paris to New York after the 08:00 Paris digest gives none at 08:00 New York."""
+    done = datetime(2026, 1, 15, 7, 0, tzinfo=UTC)
+    new_york = ZoneInfo("America/New_York")
+    assert due_period(time(8, 0), new_york, datetime(2026, 1, 15, 13, 30, tzinfo=UTC), done) is None
