@@ -48,7 +48,7 @@ class FetchLimits:
 def make_client(limits: FetchLimits) -> httpx.AsyncClient:
     """The one HTTP client all feed fetches share (connection pool, timeouts, redirects).
 
-    It asks for gzip or deflate only, and the fetcher decodes them itself (see _Decoder).
+    It asks for gzip or deflate only, and the fetcher decodes them itself (see Decoder).
     """
     return httpx.AsyncClient(
         timeout=httpx.Timeout(
@@ -210,7 +210,7 @@ class Fetcher:
         # Content-Length counts encoded bytes, and decoding never shrinks a body.
         if declared.isdigit() and int(declared) > limit:
             raise _BodyTooLarge
-        decoder = _Decoder(response.headers.get("content-encoding", ""), limit)
+        decoder = Decoder(response.headers.get("content-encoding", ""), limit)
         async for chunk in response.aiter_raw():
             decoder.feed(chunk)
         return decoder.finish()
@@ -223,7 +223,7 @@ def _validator(value: str | None, limit: int) -> str | None:
     return value
 
 
-class _Decoder:
+class Decoder:
     """Content-Encoding undone incrementally, never holding more than `limit` decoded bytes."""
 
     def __init__(self, header: str, limit: int) -> None:
@@ -238,13 +238,19 @@ class _Decoder:
         self._limit = limit
         self._size = 0
         self._parts: list[bytes] = []
+        self._head = b""  # deflate: bytes held until the header can be read
 
     def feed(self, data: bytes) -> None:
         if not data:
             return
         if self._coding == "deflate" and self._inflate is None:
-            # "deflate" should be zlib-wrapped; some servers send the raw stream.
-            wrapped = (data[0] & 0x0F) == 8 and len(data) > 1 and (data[0] << 8 | data[1]) % 31 == 0
+            # "deflate" should be zlib-wrapped; some servers send the raw stream. The zlib
+            # header's two bytes tell, so a one-byte first chunk waits for the next.
+            data, self._head = self._head + data, b""
+            if len(data) < 2:
+                self._head = data
+                return
+            wrapped = (data[0] & 0x0F) == 8 and (data[0] << 8 | data[1]) % 31 == 0
             self._inflate = zlib.decompressobj(zlib.MAX_WBITS if wrapped else -zlib.MAX_WBITS)
         if self._inflate is None:
             self._keep(data)
@@ -255,6 +261,9 @@ class _Decoder:
             data = self._inflate.unconsumed_tail
 
     def finish(self) -> bytes:
+        if self._head:  # a deflate body of one byte: raw deflate, or nothing worth reading
+            self._inflate = zlib.decompressobj(-zlib.MAX_WBITS)
+            self._keep(self._inflate.decompress(self._head, self._limit + 1))
         if self._inflate is not None:
             self._keep(self._inflate.flush())
         return b"".join(self._parts)

@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from urllib.parse import quote, unquote, urljoin, urlsplit, urlunsplit
 
+import idna
+
 # Query parameters that only say how a reader arrived (campaigns, click ids, referrers);
 # dropping them never changes which page is served. Compared case-insensitively.
 # Deliberately absent: generic names such as "ref", "source" or "cmp", which some sites use
@@ -59,6 +61,15 @@ def _upper(escape: re.Match[str]) -> str:
     return escape.group().upper()
 
 
+def _ascii_host(host: str) -> str:
+    """The host's ASCII (punycode) form by IDNA 2008, which keeps ß (faß.de is not fass.de);
+    the host as it is when IDNA refuses it."""
+    try:
+        return idna.encode(host, uts46=True, transitional=False).decode("ascii")
+    except idna.IDNAError:
+        return host
+
+
 def is_tracking_param(name: str) -> bool:
     """True for a query parameter name that only tracks the reader."""
     key = unquote(name).strip().lower()
@@ -95,7 +106,7 @@ def canonical_link(url: str, base: str | None = None) -> str | None:
         if not host or any(ch in _BAD_HOST_CHARS for ch in host):
             return None
         if not host.isascii():  # bücher.example and xn--bcher-kva.example are one host
-            host = host.encode("idna").decode("ascii")
+            host = _ascii_host(host)
         port = parts.port  # ValueError when not a number or out of range
         netloc = f"[{host}]" if ":" in host else host
         if port is not None and port != _DEFAULT_PORTS[scheme]:

@@ -7,6 +7,7 @@ process or thread pool. It is a top-level function whose arguments and result pi
 from __future__ import annotations
 
 import calendar
+import contextlib
 import hashlib
 import html
 import io
@@ -14,7 +15,7 @@ import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin
 
 import feedparser
 
@@ -64,47 +65,40 @@ def parse_feed(body: bytes, *, url: str, content_type: str | None, now: datetime
             result = run_feedparser(repaired, url=url, content_type=content_type)
         except Exception:
             raise ParseError(f"feedparser failed: {_describe(exc)}") from exc
-    written = _written_ids(body, result.get("encoding"))
+    written = written_ids(body, result.get("encoding"), url)
     return feed_from_result(result, url=url, now=now, written=written)
 
 
-# The ids a feed writes: <guid>, <id>, <atom:id>... (CDATA or not), and RDF's rdf:about.
+# The ids a feed writes: <guid>, <id>, <atom:id>... (CDATA or text), and RDF's rdf:about.
 _ID_ELEMENT = re.compile(
-    r"<(?:[\w.-]+:)?(?:guid|id)\b[^>]*>\s*(?:<!\[CDATA\[)?(.*?)(?:\]\]>)?\s*</(?:[\w.-]+:)?(?:guid|id)\s*>",
+    r"<(?:[\w.-]+:)?(?:guid|id)\b[^>]*>\s*(?:<!\[CDATA\[(.*?)\]\]>|([^<]*?))\s*"
+    r"</(?:[\w.-]+:)?(?:guid|id)\s*>",
     re.DOTALL | re.IGNORECASE,
 )
 _RDF_ABOUT = re.compile(r"""rdf:about\s*=\s*["']([^"']*)["']""")
 
 
-def _written_ids(body: bytes, encoding: object) -> frozenset[str]:
-    """Every id as the feed's text writes it (one pass over the body)."""
-    try:
-        text = body.decode(encoding if isinstance(encoding, str) else "utf-8", errors="replace")
-    except LookupError:
-        text = body.decode("utf-8", errors="replace")
-    found = [m.group(1) for m in _ID_ELEMENT.finditer(text)]
-    found += [m.group(1) for m in _RDF_ABOUT.finditer(text)]
-    return frozenset(html.unescape(value).strip() for value in found)
-
-
-def as_written(guid: str, written: frozenset[str], url: str) -> str:
-    """An entry's id as the feed wrote it, when feedparser made it a URL against the feed's.
+def written_ids(body: bytes, encoding: object, url: str) -> dict[str, str]:
+    """Each id as feedparser may give it -> as the feed's text writes it (one pass over the body).
 
     feedparser resolves an RSS guid that claims to be a permalink (the default) against the
     document's URL: "12345" in a feed at https://a.example/news/rss becomes
     https://a.example/news/12345. Were that kept, the same story would get another id the day
     the feed moves (a redirect to https, to another path), and be stored again.
     """
-    if not written or guid in written:
-        return guid
-    parts = urlsplit(url)
-    origin = f"{parts.scheme}://{parts.netloc}"
-    directory = url[: url.rfind("/") + 1] if url.count("/") > 2 else origin + "/"
-    if guid.startswith(directory):
-        return guid[len(directory) :]
-    if guid.startswith(origin + "/"):
-        return guid[len(origin) :]
-    return guid
+    try:
+        text = body.decode(encoding if isinstance(encoding, str) else "utf-8", errors="replace")
+    except LookupError:
+        text = body.decode("utf-8", errors="replace")
+    found = [m[1] if m[1] is not None else html.unescape(m[2]) for m in _ID_ELEMENT.finditer(text)]
+    found += [html.unescape(m[1]) for m in _RDF_ABOUT.finditer(text)]
+    raw_ids = [value.strip() for value in found]
+    written: dict[str, str] = {}
+    for raw in raw_ids:
+        with contextlib.suppress(ValueError):
+            written.setdefault(urljoin(url, raw), raw)
+    written.update((raw, raw) for raw in raw_ids)  # an id written as it is stays as it is
+    return written
 
 
 _IMPOSSIBLE_CHARACTER = re.compile(rb"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));")
@@ -130,11 +124,11 @@ def run_feedparser(
 
 
 def feed_from_result(
-    result: Mapping[str, Any], *, url: str, now: datetime, written: frozenset[str] = frozenset()
+    result: Mapping[str, Any], *, url: str, now: datetime, written: Mapping[str, str] | None = None
 ) -> ParsedFeed:
     """Turn feedparser's result into our values (see parse_feed); raises ParseError.
 
-    `written`: the ids as the document writes them (see as_written).
+    `written`: the ids as the document writes them (see written_ids).
     """
     entries = result.get("entries") or []
     warning = _describe(result["bozo_exception"]) if result.get("bozo") else None
@@ -171,7 +165,7 @@ def _story(
     atom: bool,
     language: str | None,
     now: datetime,
-    written: frozenset[str],
+    written: Mapping[str, str] | None,
 ) -> ParsedStory | None:
     title = _text(entry.get("title"), entry.get("title_detail"), TITLE_LIMIT, atom=atom)
     summary = _summary(entry, atom=atom)
@@ -180,9 +174,9 @@ def _story(
     if not (title or summary or link):
         return None
     raw_id = entry.get("id")
-    guid = _identifier(
-        as_written(raw_id.strip(), written, url) if isinstance(raw_id, str) else None
-    )
+    if isinstance(raw_id, str) and written:
+        raw_id = written.get(raw_id.strip(), raw_id)
+    guid = _identifier(raw_id)
     return ParsedStory(
         guid=guid,
         link=link,

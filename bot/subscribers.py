@@ -12,6 +12,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
 
 from bot import menus
 from bot.entities import Catalog
@@ -208,9 +209,19 @@ class Subscribers:
             return chat_store.delete_chat(s, chat_id)
 
     def migrate(self, group_id: int, supergroup_id: int) -> bool:
-        """The group became a supergroup: everything it had follows the new id."""
-        with open_session(self._engine) as s:
-            return chat_store.migrate_chat(s, group_id, supergroup_id)
+        """The group became a supergroup: everything it had follows the new id.
+
+        Telegram announces it twice (in the group and in the supergroup), and both may be
+        handled at once: the second to write finds the supergroup created and tries again.
+        """
+        for attempt in range(2):
+            try:
+                with open_session(self._engine) as s:
+                    return chat_store.migrate_chat(s, group_id, supergroup_id)
+            except IntegrityError:
+                if attempt:
+                    raise
+        return False
 
     def latest(
         self,

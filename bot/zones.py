@@ -33,6 +33,12 @@ def _exact() -> dict[str, str]:
     return {zone.lower(): zone for zone in available_timezones()}
 
 
+def _current(zone: str) -> str:
+    """The zone's current IANA name (CLDR still files Kolkata under Asia/Calcutta)."""
+    current: str = get_global("zone_aliases").get(zone, zone)
+    return current if current in _exact().values() else zone
+
+
 @cache
 def _names() -> dict[str, str]:
     """Normalised IANA names and city names (in CITY_LANGUAGES) -> the IANA name.
@@ -41,14 +47,14 @@ def _names() -> dict[str, str]:
     """
     found: dict[str, set[str]] = {}
     for zone in available_timezones():
-        found.setdefault(normalize(zone), set()).add(zone)
+        found.setdefault(normalize(zone), set()).add(_current(zone))
         if "/" in zone:
-            found.setdefault(normalize(zone.rsplit("/", 1)[1]), set()).add(zone)
+            found.setdefault(normalize(zone.rsplit("/", 1)[1]), set()).add(_current(zone))
     for language in CITY_LANGUAGES:
         for zone, names in Locale.parse(language).time_zones.items():
             city = names.get("city") if zone in _exact().values() else None
             if city:
-                found.setdefault(normalize(city), set()).add(zone)
+                found.setdefault(normalize(city), set()).add(_current(zone))
     return {key: next(iter(zones)) for key, zones in found.items() if len(zones) == 1 and key}
 
 
@@ -81,7 +87,8 @@ def resolve_zone(text: str, countries: Callable[[str], frozenset[str]]) -> ZoneA
         return ZoneAnswer(names[key])
     zones = get_global("territory_zones")
     for code in sorted(countries(text)):
-        clocks = _one_per_clock([z for z in zones.get(code, []) if z in _exact().values()])
+        known = [_current(z) for z in zones.get(code, []) if z in _exact().values()]
+        clocks = _one_per_clock(list(dict.fromkeys(known)))
         if len(clocks) == 1:
             return ZoneAnswer(clocks[0])
         if clocks:

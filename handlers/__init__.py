@@ -42,6 +42,9 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
         try:
             lang = await commands.language_of(update, context)
+        except Exception:  # the database may be what failed: apologise in English
+            lang = "en"
+        try:
             await commands.send(update, context, replies.error(lang))
         except Exception:  # the chat may be gone; the failure is already logged
             log.debug("could not apologise to the chat", exc_info=True)

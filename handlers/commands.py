@@ -303,8 +303,8 @@ async def unknown(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if chat is None or message is None or not message.text:
         return
     if chat.type != ChatType.PRIVATE:
-        command = message.text.split(maxsplit=1)[0]
-        if f"@{context.bot.username}".lower() not in command.lower():
+        _, _, addressee = message.text.split(maxsplit=1)[0].partition("@")
+        if addressee.lower() != (context.bot.username or "").lower():
             return
     await send(update, context, replies.unknown_command(await language_of(update, context)))
 

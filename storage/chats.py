@@ -93,9 +93,9 @@ def migrate_chat(session: Session, old_id: int, new_id: int) -> bool:
         new = Chat(id=new_id, **old.model_dump(exclude={"id", "kind"}), kind="supergroup")
         session.add(new)
         session.flush()
-    tracked = {s.query for s in subscriptions(session, new_id)}
+    tracked = {s.query.casefold() for s in subscriptions(session, new_id)}
     for sub in subscriptions(session, old_id):
-        if sub.query not in tracked:
+        if sub.query.casefold() not in tracked:
             sub.chat_id = new_id
     session.flush()
     history = session.exec(select(Delivery).where(Delivery.chat_id == old_id)).all()

@@ -430,6 +430,9 @@ async def test_commands_for_other_bots_are_left_to_them(vigie: Vigie) -> None:
     """In a group, Vigie does not answer a command addressed to another bot."""
     group = -100777
     vigie.fake.inject_message(group, "/start@some_other_bot")
+    vigie.fake.inject_message(
+        group, f"/foo@{vigie.fake.bot_username}_2"
+    )  # a name that starts as ours
     (answer,) = await vigie.say(group, "/help")
     await asyncio.sleep(0.3)  # the other bot's command was handled concurrently
     assert vigie.fake.sent(group) == [answer]
@@ -439,6 +442,16 @@ async def test_an_unknown_command_is_answered_in_the_users_language(vigie: Vigie
     """A newcomer's unknown command gets its answer in the language of their Telegram."""
     (answer,) = await vigie.say(2001, "/aide", language_code="fr")
     assert answer.text == replies.unknown_command("fr").text
+
+
+async def test_an_apology_even_when_the_database_fails(vigie: Vigie) -> None:
+    """When the database itself fails, the user still gets an apology rather than silence."""
+    with vigie.app.engine.begin() as connection:
+        connection.exec_driver_sql("DROP TABLE subscriptions")
+        connection.exec_driver_sql("DROP TABLE deliveries")
+        connection.exec_driver_sql("DROP TABLE chats")
+    (answer,) = await vigie.say(USER, "/help")
+    assert answer.text == replies.error("en").text
 
 
 async def test_commands_work_in_a_channel(vigie: Vigie) -> None:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -10,6 +14,7 @@ from storage import chats
 from storage import outbox as outbox_store
 from storage.db import session
 from storage.tables import Chat, OutboxMessage
+from tests.ingestion import make_app
 
 NOW = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 GROUP, SUPERGROUP = -4001, -1004001
@@ -125,3 +130,39 @@ def test_a_topic_differing_only_in_case_is_tracked_once(engine: Engine) -> None:
     new_chat(engine, GROUP)
     track(engine, GROUP, "kim putin", "Kim PUTIN")
     assert topics(engine, GROUP) == ["kim putin"]
+
+
+def test_a_migration_announced_twice_at_once_moves_the_group_once(
+    tmp_path: Path, database_url: str
+) -> None:
+    """Telegram's two migration messages handled at the same moment move the group once."""
+    app = make_app(tmp_path, [], database_url=database_url)
+    try:
+        for trial in range(5):
+            group, supergroup = GROUP - trial, SUPERGROUP - trial
+            app.subscribers.start(group, "group", "en")
+            app.subscribers.track(group, "kim putin")
+            barrier = threading.Barrier(2)
+
+            def announce(
+                group: int = group, supergroup: int = supergroup, barrier: Any = barrier
+            ) -> bool:
+                barrier.wait()
+                return app.subscribers.migrate(group, supergroup)
+
+            with ThreadPoolExecutor(2) as pool:
+                results = sorted(pool.map(lambda _: announce(), range(2)))
+            assert results == [False, True]
+            assert topics(app.engine, supergroup) == ["kim putin"]
+    finally:
+        app.engine.dispose()
+
+
+def test_migration_merges_topics_whatever_their_case(engine: Engine) -> None:
+    """A group's "Kim Putin" joins a supergroup that tracks "kim putin" as one topic."""
+    new_chat(engine, GROUP)
+    track(engine, GROUP, "Kim Putin")
+    new_chat(engine, SUPERGROUP)
+    track(engine, SUPERGROUP, "kim putin")
+    migrate(engine)
+    assert topics(engine, SUPERGROUP) == ["kim putin"]

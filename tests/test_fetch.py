@@ -14,7 +14,15 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from bot.fetch import USER_AGENT, Fetcher, FetchLimits, body_hash, make_client, parse_retry_after
+from bot.fetch import (
+    USER_AGENT,
+    Decoder,
+    Fetcher,
+    FetchLimits,
+    body_hash,
+    make_client,
+    parse_retry_after,
+)
 from bot.model import FetchResult, FetchStatus, ParseError, Validators
 from bot.parse import parse_feed
 from tests.feedserver import FIXTURES, REDIRECT_TARGET, FeedServer
@@ -344,3 +352,13 @@ async def test_busy_host_does_not_starve_other_hosts(feed_server: FeedServer):
         assert result.status is FetchStatus.OK
         assert not any(task.done() for task in busy)
         await asyncio.gather(*busy)
+
+
+@pytest.mark.parametrize("wbits", [zlib.MAX_WBITS, -zlib.MAX_WBITS])
+def test_deflate_arriving_a_byte_at_a_time_is_decoded(wbits: int):
+    """A deflate body whose first network chunk is one byte is still read as what it is."""
+    packed = zlib.compress(REDIRECT_TARGET, wbits=wbits)
+    decoder = Decoder("deflate", 1_000_000)
+    for i in range(len(packed)):
+        decoder.feed(packed[i : i + 1])
+    assert decoder.finish() == REDIRECT_TARGET

@@ -158,3 +158,8 @@ def test_percent_escapes_have_one_spelling() -> None:
         )
     }
     assert links == {"https://x.example/caf%C3%A9"}
+
+
+def test_an_international_host_keeps_its_letters() -> None:
+    """faß.de is its own domain (IDNA 2008), not fass.de."""
+    assert canonical_link("https://faß.de/artikel") == "https://xn--fa-hia.de/artikel"

@@ -473,3 +473,27 @@ def test_a_reference_to_no_character_loses_no_entry():
     )
     feed = parse_feed(body, url="https://x.example/rss", content_type=None, now=NOW)
     assert [s.title for s in feed.stories] == ["bad \ufffd ref", "good"]
+
+
+def guid_at(url: str, written: str) -> str | None:
+    body = f'<rss version="2.0"><channel><item><title>t</title><guid>{written}</guid></item></channel></rss>'
+    (story,) = parse_feed(body.encode(), url=url, content_type=None, now=NOW).stories
+    return story.guid
+
+
+@pytest.mark.parametrize("written", ["12345", "/news/12345", "news/12345"])
+def test_a_guid_is_the_same_wherever_the_feed_lives(written: str):
+    """A bare guid is kept as written, not resolved against the feed's (changing) address."""
+    urls = [
+        "https://a.example/news/rss",
+        "https://a.example/rss.xml",
+        "http://b.example/feed.php?cat=news/world",
+    ]
+    assert {guid_at(url, written) for url in urls} == {written}
+
+
+def test_an_absolute_guid_in_cdata_is_kept_whole():
+    """A URL guid in CDATA, with a literal &, stays the full URL."""
+    written = "<![CDATA[https://a.example/news/view?id=5&section=world]]>"
+    guid = guid_at("https://a.example/news/rss", written)
+    assert guid == "https://a.example/news/view?id=5&section=world"
